@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Build the Ansible modules, bring up the lab, run the tests.
+#   ./build.sh          build every modules/* binary into library/
+#   ./build.sh lab      install host packages, set up Incus, converge the lab formation, show its state
+#   ./build.sh test     static checks, unit tests, end-to-end tests (tests/e2e/*.sh, in order)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")" && pwd)
+cd "$ROOT"
+export GOFLAGS=${GOFLAGS:--mod=mod}
+export PATH=/usr/local/go/bin:$PATH
+
+say() { printf '\n==> %s\n' "$*"; }
+
+build() {
+	say "building modules into library/"
+	mkdir -p library
+	local dir name
+	for dir in modules/*/; do
+		name=$(basename "$dir")
+		CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "library/$name" "./$dir"
+		if [[ -f "$dir/$name.yml" ]]; then
+			cp "$dir/$name.yml" "library/$name.yml"
+		fi
+		printf '    %-22s %s\n' "$name" "$(du -h "library/$name" | cut -f1)"
+	done
+}
+
+lab() {
+	say "preparing this host for the lab (packages, incusd, network, image)"
+	bash scripts/lab-host.sh
+	build
+	say "converging the lab formation"
+	bash scripts/converge-lab.sh
+}
+
+static_checks() {
+	say "gofmt"
+	local unformatted
+	unformatted=$(gofmt -l cmd internal modules tests 2>/dev/null || true)
+	if [[ -n "$unformatted" ]]; then
+		echo "gofmt needed on:"; echo "$unformatted"; return 1
+	fi
+	say "go vet"
+	go vet ./...
+	say "staticcheck"
+	go tool staticcheck ./...
+	if [[ -x scripts/lint.sh ]] || [[ -f scripts/lint.sh ]]; then
+		say "ansible-lint, yamllint, shellcheck"
+		bash scripts/lint.sh
+	fi
+}
+
+unit_tests() {
+	say "go test (unit)"
+	go test ./...
+}
+
+e2e_tests() {
+	local t
+	for t in tests/e2e/*.sh; do
+		[[ -e "$t" ]] || continue
+		say "e2e: $t"
+		bash "$t"
+	done
+}
+
+case "${1:-build}" in
+build) build ;;
+lab) lab ;;
+test)
+	bash scripts/lab-host.sh
+	build
+	static_checks
+	unit_tests
+	e2e_tests
+	say "all tests passed"
+	;;
+*)
+	echo "usage: $0 [build|lab|test]" >&2
+	exit 64
+	;;
+esac
