@@ -1,7 +1,10 @@
 package ansible
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -213,16 +216,26 @@ func normalize(v any) any {
 }
 
 // describe names a rejected value without echoing long or secret content.
+// Passwords are masked before truncation: a cut could leave a partial
+// password that no longer matches the registered secret.
 func describe(v any) string {
-	s := fmt.Sprint(v)
+	s := RedactConnString(fmt.Sprint(v))
 	if len(s) > 40 {
 		s = s[:40] + "…"
 	}
 	return fmt.Sprintf("%q", s)
 }
 
+// decodeJSON decodes exactly one JSON document, keeping numbers exact;
+// trailing data is an error, as it is for Ansible's own json.loads.
 func decodeJSON(data []byte, out any) error {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return dec.Decode(out)
+	if err := dec.Decode(out); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
 }

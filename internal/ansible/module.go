@@ -33,6 +33,10 @@ func (m *Module) CheckMode() bool { return m.Flags.CheckMode }
 // password read from a file or generated at run time).
 func (m *Module) AddSecret(values ...string) { m.secrets.Add(values...) }
 
+// maxTimeout keeps `timeout` seconds well inside time.Duration's range (a
+// wrapped negative duration would expire at once); one week is plenty.
+const maxTimeout = 7 * 24 * 3600
+
 // RunFunc is a module's body: observe, decide, act unless check mode, report
 // through m.Result. A returned error becomes a failed result.
 type RunFunc func(ctx context.Context, m *Module) error
@@ -73,8 +77,12 @@ func (m *Module) fill(ctx context.Context, argv []string, run RunFunc) {
 		m.Result.Fail(fmt.Sprintf("read args file: %v", err))
 		return
 	}
-	if err := decodeJSON(data, &m.raw); err != nil || m.raw == nil {
+	if err := decodeJSON(data, &m.raw); err != nil {
 		m.Result.Fail(fmt.Sprintf("args file %s is not a JSON object: %v", argv[0], err))
+		return
+	}
+	if m.raw == nil {
+		m.Result.Fail(fmt.Sprintf("args file %s is not a JSON object: it holds null", argv[0]))
 		return
 	}
 	m.registerSecrets()
@@ -85,11 +93,17 @@ func (m *Module) fill(ctx context.Context, argv []string, run RunFunc) {
 		return
 	}
 	m.Params = params
+	// Converted values too: "a,b" given to a no_log list is two secrets.
+	for _, o := range m.Spec.AllOptions() {
+		if o.NoLog {
+			m.secrets.Add(stringsIn(params[o.Name])...)
+		}
+	}
 
 	if m.Spec.DefaultTimeout > 0 {
 		t := params.Int(TimeoutOption)
-		if t <= 0 {
-			m.Result.Fail(fmt.Sprintf("argument '%s' must be a positive number of seconds, got %d", TimeoutOption, t))
+		if t <= 0 || t > maxTimeout {
+			m.Result.Fail(fmt.Sprintf("argument '%s' must be a number of seconds between 1 and %d, got %d", TimeoutOption, maxTimeout, t))
 			return
 		}
 		var cancel context.CancelFunc
@@ -98,7 +112,10 @@ func (m *Module) fill(ctx context.Context, argv []string, run RunFunc) {
 	}
 
 	if err := m.safeRun(ctx, run); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && m.Spec.DefaultTimeout > 0 {
+		// Some libraries report an expired deadline as their own timeout
+		// error without wrapping ctx.Err(): the context tells the truth.
+		expired := errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded)
+		if expired && m.Spec.DefaultTimeout > 0 {
 			err = fmt.Errorf("%w (timeout=%ds; raise the module's timeout option if the operation needs longer)", err, params.Int(TimeoutOption))
 		}
 		m.Result.Fail(err.Error())
@@ -145,6 +162,8 @@ func stringsIn(v any) []string {
 		return []string{x}
 	case json.Number:
 		return []string{x.String()}
+	case int, int64, float64:
+		return []string{fmt.Sprint(x)}
 	case []any:
 		var out []string
 		for _, e := range x {
@@ -213,5 +232,7 @@ func (m *Module) scrubbedJSON(out map[string]any) ([]byte, error) {
 	if err := decodeJSON(data, &plain); err != nil {
 		return nil, err
 	}
-	return json.Marshal(m.secrets.scrubValue(normalize(plain)))
+	// Numbers stay json.Number so large integers keep every digit; HTML
+	// escaping would only make messages with <, > or & harder to read.
+	return json.MarshalWithOption(m.secrets.scrubValue(plain), json.DisableHTMLEscape())
 }

@@ -123,11 +123,9 @@ func (s Spec) validateArgs(raw map[string]any) (Params, Flags, error) {
 				missing = append(missing, o.Name)
 				continue
 			}
-			if o.Default != nil {
-				params[o.Name] = o.Default
-			} else {
-				params[o.Name] = nil
-			}
+			// A copy: the spec is shared, and a module that edits a default
+			// list or dict must not change it for the next run.
+			params[o.Name] = cloneValue(o.Default)
 			continue
 		}
 		c, err := convert(v, o.Type, o.Elements)
@@ -174,4 +172,22 @@ func checkChoice(o Option, v any) error {
 		}
 	}
 	return nil
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = cloneValue(x[i])
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = cloneValue(val)
+		}
+		return out
+	}
+	return v
 }

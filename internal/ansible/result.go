@@ -35,6 +35,9 @@ func (r *Result) Set(key string, value any) {
 	if reserved[key] {
 		key = "module_" + key
 	}
+	if r.values == nil {
+		r.init()
+	}
 	r.values[key] = value
 }
 
@@ -64,6 +67,9 @@ func (r *Result) SetDiff(d Diff) { r.diff = &d }
 
 func (r *Result) build(diffMode bool) map[string]any {
 	out := maps.Clone(r.values)
+	if out == nil {
+		out = map[string]any{}
+	}
 	out["changed"] = r.Changed
 	if r.failed {
 		out["failed"] = true

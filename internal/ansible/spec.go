@@ -80,9 +80,7 @@ func (s Spec) validate() error {
 			}
 			seen[n] = true
 		}
-		switch o.Type {
-		case TypeStr, TypeBool, TypeInt, TypeFloat, TypeList, TypeDict, TypeRaw:
-		default:
+		if !validType(o.Type) {
 			return fmt.Errorf("module spec: option %q has unknown type %q", o.Name, o.Type)
 		}
 		if o.Required && o.Default != nil {
@@ -91,8 +89,29 @@ func (s Spec) validate() error {
 		if o.Default != nil && !defaultMatches(o.Type, o.Default) {
 			return fmt.Errorf("module spec: option %q has a default of Go type %T, not %s", o.Name, o.Default, o.Type)
 		}
+		if o.Default != nil && len(o.Choices) > 0 {
+			if err := checkChoice(o, o.Default); err != nil {
+				return fmt.Errorf("module spec: default of option %q: %w", o.Name, err)
+			}
+		}
+		if o.Elements != "" && (o.Type != TypeList || !validType(o.Elements) || o.Elements == TypeList || o.Elements == TypeDict) {
+			return fmt.Errorf("module spec: option %q of type %s cannot have elements of type %q", o.Name, o.Type, o.Elements)
+		}
+	}
+	// The run deadline is read as an int: a module redeclaring `timeout`
+	// must keep that type.
+	if t := s.option(TimeoutOption); s.DefaultTimeout > 0 && t != nil && t.Type != TypeInt {
+		return fmt.Errorf("module spec: option %q must be of type int when DefaultTimeout is set", TimeoutOption)
 	}
 	return nil
+}
+
+func validType(t Type) bool {
+	switch t {
+	case TypeStr, TypeBool, TypeInt, TypeFloat, TypeList, TypeDict, TypeRaw:
+		return true
+	}
+	return false
 }
 
 // names lists every accepted option name, aliases included, sorted.
