@@ -1,0 +1,158 @@
+// Package pgaf reads and drives a pg_auto_failover monitor through its SQL
+// API (schema pgautofailover), with pgx. It knows nothing about Ansible.
+//
+// A Monitor wraps one connection and is not safe for concurrent use;
+// Listen opens a second one so a caller can wait for events while querying.
+package pgaf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"pgafha/internal/ansible"
+)
+
+// ErrNotMonitor is returned by Connect when the server answers but its
+// database has no pgautofailover extension.
+var ErrNotMonitor = errors.New("not a pg_auto_failover monitor")
+
+// ErrAuth is returned by Connect when the server rejects the credentials.
+var ErrAuth = errors.New("authentication failed")
+
+// Monitor is a connection to a pg_auto_failover monitor.
+type Monitor struct {
+	conn    *pgx.Conn
+	cfg     *pgx.ConnConfig
+	version string
+	sslmode string
+}
+
+// Connect opens a connection to the monitor at uri and checks that it really
+// is a pg_auto_failover monitor. Errors never contain the password.
+func Connect(ctx context.Context, uri string) (*Monitor, error) {
+	cfg, err := pgx.ParseConfig(uri)
+	if err != nil {
+		// pgx's message quotes the string with its password masked; mask again in case.
+		return nil, fmt.Errorf("parse monitor URI: %s", ansible.RedactConnString(err.Error()))
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "pgafha"
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(cfg, err)
+	}
+	m := &Monitor{conn: conn, cfg: cfg, sslmode: SSLModeOf(uri)}
+	if err := m.checkExtension(ctx); err != nil {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return m, nil
+}
+
+// Close ends the connection.
+func (m *Monitor) Close(ctx context.Context) error { return m.conn.Close(ctx) }
+
+// Version is the installed pgautofailover extension version, e.g. "2.0".
+func (m *Monitor) Version() string { return m.version }
+
+// SSLMode is the sslmode the monitor URI asked for, "" if none.
+func (m *Monitor) SSLMode() string { return m.sslmode }
+
+// Target names the server and role in messages: "autoctl_node@127.0.0.1:5432/pg_auto_failover".
+func (m *Monitor) Target() string { return target(m.cfg) }
+
+var kvSSLMode = regexp.MustCompile(`(?:^|\s)sslmode\s*=\s*'?([a-z-]+)`)
+
+// SSLModeOf returns the sslmode set in a URI or keyword/value connection
+// string, "" when it sets none.
+func SSLModeOf(conn string) string {
+	if strings.HasPrefix(conn, "postgres://") || strings.HasPrefix(conn, "postgresql://") {
+		// Only the query matters; url.Parse would reject some multi-host forms.
+		_, query, _ := strings.Cut(conn, "?")
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return ""
+		}
+		return q.Get("sslmode")
+	}
+	if m := kvSSLMode.FindStringSubmatch(conn); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func target(cfg *pgx.ConnConfig) string {
+	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}
+
+func (m *Monitor) checkExtension(ctx context.Context) error {
+	err := m.conn.QueryRow(ctx,
+		`select extversion from pg_catalog.pg_extension where extname = 'pgautofailover'`).Scan(&m.version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		hint := ""
+		if m.cfg.Database != "pg_auto_failover" {
+			hint = ` (a monitor's database is normally "pg_auto_failover")`
+		}
+		return fmt.Errorf("%s: %w: database %q has no pgautofailover extension%s",
+			m.Target(), ErrNotMonitor, m.cfg.Database, hint)
+	}
+	if err != nil {
+		return fmt.Errorf("check pgautofailover extension on %s: %w", m.Target(), err)
+	}
+	return nil
+}
+
+// connectError words a failed connection for an operator: where, as whom,
+// and the server's reason, without the password. It still wraps the cause,
+// so errors.Is sees ErrAuth and context.DeadlineExceeded.
+func connectError(cfg *pgx.ConnConfig, err error) error {
+	reason := err.Error()
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Unwrap() != nil {
+		// pgx's own prefix repeats user and database, which target() says.
+		reason = ce.Unwrap().Error()
+	}
+	reason = dedupLines(reason)
+	causes := []error{err}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000") {
+		causes = append(causes, ErrAuth)
+		reason = ErrAuth.Error() + ": " + pgErr.Message
+	}
+	return &wrapped{
+		msg:    fmt.Sprintf("connect to monitor %s: %s", target(cfg), ansible.RedactConnString(reason)),
+		causes: causes,
+	}
+}
+
+// wrapped is an error with its own wording that still unwraps to its causes.
+type wrapped struct {
+	msg    string
+	causes []error
+}
+
+func (e *wrapped) Error() string   { return e.msg }
+func (e *wrapped) Unwrap() []error { return e.causes }
+
+// dedupLines joins a multi-line pgx error into one line, dropping repeats
+// (pgx reports the same refusal once per TLS and once per plain attempt).
+func dedupLines(s string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "; ")
+}

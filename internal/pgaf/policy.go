@@ -1,0 +1,84 @@
+package pgaf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The setters below change the formation policy. None of them is
+// idempotent: the monitor pushes the primary through apply_settings even
+// when the value does not change. Callers compare with Formation / Nodes
+// first and call only for a real difference.
+
+// SetNumberSyncStandbys sets the formation's number_sync_standbys. The
+// monitor refuses values its standbys cannot satisfy (with two data nodes,
+// only 0 is accepted); its explanation is in the error.
+func (m *Monitor) SetNumberSyncStandbys(ctx context.Context, formation string, n int) error {
+	return m.callBool(ctx, fmt.Sprintf("set number_sync_standbys of formation %q to %d", formation, n),
+		`select pgautofailover.set_formation_number_sync_standbys($1, $2)`, formation, n)
+}
+
+// SetCandidatePriority sets a node's candidate priority (0..100; 0 = never
+// promoted).
+func (m *Monitor) SetCandidatePriority(ctx context.Context, formation, node string, priority int) error {
+	return m.callBool(ctx, fmt.Sprintf("set candidate priority of node %q to %d", node, priority),
+		`select pgautofailover.set_node_candidate_priority($1, $2, $3)`, formation, node, priority)
+}
+
+// SetReplicationQuorum sets whether a node's acknowledgement counts for
+// synchronous commit.
+func (m *Monitor) SetReplicationQuorum(ctx context.Context, formation, node string, quorum bool) error {
+	return m.callBool(ctx, fmt.Sprintf("set replication quorum of node %q to %t", node, quorum),
+		`select pgautofailover.set_node_replication_quorum($1, $2, $3)`, formation, node, quorum)
+}
+
+// PerformFailover asks the monitor to fail over the group's primary (the
+// same as `pg_autoctl perform failover`); it returns once the request is
+// accepted, not when the failover ends: use WaitForState for that.
+func (m *Monitor) PerformFailover(ctx context.Context, formation string, group int) error {
+	_, err := m.conn.Exec(ctx, `select pgautofailover.perform_failover($1, $2)`, formation, group)
+	if err != nil {
+		return fmt.Errorf("perform failover of formation %q group %d: %w", formation, group, withDetail(err))
+	}
+	return nil
+}
+
+// PerformPromotion asks the monitor to make the named node primary; it
+// returns once the request is accepted.
+func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string) error {
+	return m.callBool(ctx, fmt.Sprintf("promote node %q of formation %q", node, formation),
+		`select pgautofailover.perform_promotion($1, $2)`, formation, node)
+}
+
+// callBool runs a monitor function that returns false when it did nothing.
+func (m *Monitor) callBool(ctx context.Context, what, sql string, args ...any) error {
+	var ok *bool
+	if err := m.conn.QueryRow(ctx, sql, args...).Scan(&ok); err != nil {
+		return fmt.Errorf("%s: %w", what, withDetail(err))
+	}
+	if ok == nil || !*ok {
+		return fmt.Errorf("%s: the monitor refused without an explanation", what)
+	}
+	return nil
+}
+
+// withDetail keeps the monitor's DETAIL and HINT, which carry the actual
+// reason ("At least 2 standby nodes are required, …"); pgx leaves them out
+// of Error().
+func withDetail(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	msg := pgErr.Message
+	if pgErr.Detail != "" {
+		msg += ": " + pgErr.Detail
+	}
+	if pgErr.Hint != "" {
+		msg += " (hint: " + pgErr.Hint + ")"
+	}
+	return &wrapped{msg: msg, causes: []error{err}}
+}
