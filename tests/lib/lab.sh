@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Running the lab playbook and ad-hoc commands against the Incus containers,
+# shared by scripts/converge-lab.sh and tests/e2e/*.sh (source it).
+#
+#   lab_playbook INVENTORY [ansible-playbook args...]   runs playbooks/postgres_ha.yml
+#   lab_ansible INVENTORY PATTERN [ansible args...]     ad-hoc command
+#   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
+#
+# The shipped inventories use the community.general.incus connection. When this
+# Ansible lacks it (Debian 12 ships community.general 6.6.2; incus came in
+# 8.2), the helpers add tests/lib/lxd-connection.yml as a second inventory
+# source, which switches the containers to community.general.lxd, and put
+# tests/bin (an `lxc` → `incus` wrapper) first on PATH.
+# PGAFHA_CONNECTION=incus|lxd forces one; the default `auto` picks.
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export ANSIBLE_CONFIG=$LAB_ROOT/ansible.cfg
+export ANSIBLE_LIBRARY=$LAB_ROOT/library
+export ANSIBLE_ROLES_PATH=$LAB_ROOT/roles
+export ANSIBLE_NOCOLOR=1
+export ANSIBLE_FORCE_COLOR=0
+# Fewer `incus` calls per task (Ansible turns it off by itself where su needs a tty).
+export ANSIBLE_PIPELINING=True
+case ":$PATH:" in
+*":$LAB_ROOT/tests/bin:"*) ;;
+*) export PATH=$LAB_ROOT/tests/bin:$PATH ;;
+esac
+
+# lab_connection prints the connection plugin the containers are reached with.
+lab_connection() {
+	if [[ -z ${LAB_CONNECTION:-} ]]; then
+		case ${PGAFHA_CONNECTION:-auto} in
+		incus | lxd) LAB_CONNECTION=$PGAFHA_CONNECTION ;;
+		*)
+			# ansible-doc exits 0 for an unknown plugin: look it up in the list.
+			if ansible-doc -t connection -l community.general 2>/dev/null | awk '{print $1}' | grep -qx community.general.incus; then
+				LAB_CONNECTION=incus
+			else
+				LAB_CONNECTION=lxd
+			fi
+			;;
+		esac
+	fi
+	echo "$LAB_CONNECTION"
+}
+
+# lab_inventory_args INVENTORY prints the -i arguments, one per line.
+lab_inventory_args() {
+	printf '%s\n' -i "$1"
+	if [[ $(lab_connection) == lxd ]]; then
+		printf '%s\n' -i "$LAB_ROOT/tests/lib/lxd-connection.yml"
+	fi
+}
+
+lab_playbook() {
+	local inv=$1 args
+	shift
+	LAB_CONNECTION=$(lab_connection)
+	mapfile -t args < <(lab_inventory_args "$inv")
+	ansible-playbook "${args[@]}" "$LAB_ROOT/playbooks/postgres_ha.yml" "$@"
+}
+
+lab_ansible() {
+	local inv=$1 args
+	shift
+	LAB_CONNECTION=$(lab_connection)
+	mapfile -t args < <(lab_inventory_args "$inv")
+	ansible "${args[@]}" "$@"
+}
+
+# lab_recap_sum LOG FIELD adds FIELD=N over every host of the last PLAY RECAP.
+lab_recap_sum() {
+	awk -v f="$2" '
+		/^PLAY RECAP/ { sum = 0; seen = 1; next }
+		seen && $0 ~ (" " f "=") {
+			for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2 && kv[1] == f) sum += kv[2]
+		}
+		END { if (!seen) exit 1; print sum }' "$1"
+}
+
+lab_recap_changed() { lab_recap_sum "$1" changed; }
+lab_recap_failed() { echo $(($(lab_recap_sum "$1" failed) + $(lab_recap_sum "$1" unreachable))); }
