@@ -1,0 +1,69 @@
+package failover
+
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Scenarios a cycle can inject.
+const (
+	// ScenarioStop force-stops the primary's instance: a failover must follow.
+	ScenarioStop = "stop"
+	// ScenarioFreeze pauses the primary's instance briefly: no failover
+	// should follow.
+	ScenarioFreeze = "freeze"
+)
+
+// Config is what every cycle of a run shares.
+type Config struct {
+	Scenario  string
+	RTOTarget time.Duration
+	// PromotionWait bounds the wait for a promotion (beyond the target, so
+	// that a missed target still reports the real figure).
+	PromotionWait time.Duration
+	RejoinTimeout time.Duration
+	FreezeFor     time.Duration
+	// FreezeSettle is how long after the resume a freeze cycle keeps
+	// watching for a late failover decision before judging it ridden out.
+	FreezeSettle time.Duration
+	Restart      bool
+	// Probe is the parsed formation URI; nil disables the write probe.
+	Probe *pgx.ConnConfig
+	// Instance maps a node name to the Incus instance that runs it.
+	Instance     func(node string) Instance
+	MonitorHosts []string
+	PollEvery    time.Duration
+	// ProbeInterval and ProbeAttemptTimeout pace the write probe.
+	ProbeInterval       time.Duration
+	ProbeAttemptTimeout time.Duration
+}
+
+// Result is one cycle's report.
+type Result struct {
+	Cycle          int        `json:"cycle"`
+	Scenario       string     `json:"scenario"`
+	Outcome        string     `json:"outcome"`
+	Failures       []string   `json:"failures,omitempty"`
+	OldPrimary     string     `json:"old_primary,omitempty"`
+	NewPrimary     string     `json:"new_primary,omitempty"`
+	Instance       string     `json:"instance,omitempty"`
+	Stopped        bool       `json:"stopped"`
+	Restored       bool       `json:"restored"`
+	FaultAPISecs   *float64   `json:"fault_api_seconds,omitempty"`
+	RTO            *float64   `json:"rto_seconds"`
+	WriteOutage    *float64   `json:"write_outage_seconds"`
+	OutageServers  []string   `json:"write_outage_servers,omitempty"`
+	Acknowledged   int        `json:"acknowledged_commits"`
+	Lost           int        `json:"lost_commits"`
+	LostSeqs       []int64    `json:"lost_seqs,omitempty"`
+	Unknown        int        `json:"unknown_commits"`
+	UnknownLanded  int        `json:"unknown_commits_landed"`
+	FailedAttempts int        `json:"failed_attempts"`
+	Verified       bool       `json:"verified"`
+	Rejoin         *float64   `json:"rejoin_seconds"`
+	Timeline       []Event    `json:"timeline"`
+	Incidents      []Incident `json:"probe_incidents,omitempty"`
+	ProbeErrors    []string   `json:"probe_errors,omitempty"`
+	Notes          []string   `json:"notes,omitempty"`
+}

@@ -1,0 +1,155 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// probeWarmup is how long the probe writes before the fault.
+const probeWarmup = time.Second
+
+// cycle is the state of one run of the sequence.
+type cycle struct {
+	cfg   Config
+	mon   Monitor
+	power Power
+	runID string
+	res   Result
+	found findings
+
+	follow      *Follower
+	probe       *Probe
+	probeClosed bool
+	rest        *restorer
+	fault       time.Time
+	// recovered is when writes could resume: the promotion, or the restore
+	// of the broken instance when there was none.
+	recovered time.Time
+}
+
+// Run executes one cycle: baseline, probe, fault, promotion, restore,
+// rejoin, verification. It never returns with the instance left stopped
+// or paused unless cfg.Restart is false; problems become the outcome.
+func Run(ctx context.Context, n int, runID string, cfg Config, mon Monitor, power Power) Result {
+	c := &cycle{cfg: cfg, mon: mon, power: power, runID: runID}
+	c.res = Result{Cycle: n, Scenario: cfg.Scenario}
+	c.run(ctx)
+	return c.res
+}
+
+func (c *cycle) run(ctx context.Context) {
+	success := OutcomePassed
+	if c.cfg.Scenario == ScenarioFreeze {
+		success = OutcomeRiddenOut
+	}
+	defer func() {
+		c.res.Outcome, c.res.Failures = c.found.classify(success)
+		if c.res.Timeline == nil {
+			c.res.Timeline = []Event{}
+		}
+	}()
+
+	c.follow = NewFollower(c.mon, c.cfg.PollEvery)
+	nodes, err := c.follow.Start(ctx)
+	if err != nil {
+		c.found.add(OutcomeUnhealthyBaseline, err.Error())
+		return
+	}
+	defer c.follow.Stop()
+	h, err := CheckHealthy(nodes)
+	if err != nil {
+		c.found.add(OutcomeUnhealthyBaseline, "unhealthy baseline, nothing was stopped: "+err.Error())
+		return
+	}
+	c.res.OldPrimary = h.Primary.Name
+	inst, outcome, err := target(ctx, c.cfg, c.power, h)
+	if err != nil {
+		c.found.add(outcome, err.Error()+" (nothing was stopped)")
+		return
+	}
+	c.res.Instance = inst.String()
+
+	if c.cfg.Probe != nil {
+		c.probe = NewProbe(c.cfg.Probe, c.runID, c.cfg.ProbeInterval, c.cfg.ProbeAttemptTimeout)
+		if err := c.probe.Start(ctx); err != nil {
+			c.found.add(OutcomeError, err.Error()+" (nothing was stopped)")
+			c.probe = nil
+			return
+		}
+		// A steady flow of commits before the fault, as an application has.
+		select {
+		case <-time.After(probeWarmup):
+		case <-ctx.Done():
+			c.stopProbe()
+			c.found.add(OutcomeAborted, "interrupted before the fault; nothing was stopped")
+			return
+		}
+	}
+
+	c.rest = &restorer{power: c.power, inst: inst, restart: c.cfg.Restart}
+	defer c.finish()
+	if c.cfg.Scenario == ScenarioFreeze {
+		c.freeze(ctx, h.Primary.Name)
+	} else {
+		c.stop(ctx, h.Primary.Name)
+	}
+}
+
+// finish puts back what the cycle broke, then completes the report. It runs
+// deferred so that an interrupted cycle still restores.
+func (c *cycle) finish() {
+	c.stopProbe()
+	if ok, _, err := c.rest.restore(); ok {
+		c.res.Restored = true
+	} else if err != nil {
+		c.found.add(OutcomeError, err.Error())
+	}
+	c.res.Stopped = c.rest.stopped || c.rest.paused
+	if c.probe != nil {
+		c.res.ProbeErrors = c.probe.Errors()
+	}
+	c.res.Notes = append(c.res.Notes, c.follow.Notes()...)
+	origin := c.fault
+	if origin.IsZero() {
+		origin = time.Now()
+	}
+	c.res.Timeline = c.follow.Timeline(origin)
+}
+
+// stopProbe ends the probe and records the write figures.
+func (c *cycle) stopProbe() {
+	if c.probe == nil || c.probeClosed {
+		return
+	}
+	c.probeClosed = true
+	l := c.probe.Stop()
+	c.res.Acknowledged = l.Count(Acked)
+	c.res.Unknown = l.Count(Unknown)
+	c.res.FailedAttempts = l.Count(Rejected) + l.Count(NotSent)
+	c.res.Incidents = incidents(l, c.fault)
+	// Without a promotion or a restore there is no "after" to measure.
+	if c.recovered.IsZero() {
+		return
+	}
+	if o, ok := l.WriteOutage(c.fault, c.recovered); ok {
+		c.res.WriteOutage = ptr(Seconds(o.Duration()))
+		c.res.OutageServers = []string{o.OldServer, o.NewServer}
+	}
+}
+
+// aborted records an interrupted or timed-out run and reports whether ctx ended.
+func (c *cycle) aborted(ctx context.Context, while string) bool {
+	if ctx.Err() == nil {
+		return false
+	}
+	why := "interrupted"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		why = "the module's timeout expired"
+	}
+	c.found.add(OutcomeAborted, fmt.Sprintf("%s while %s; the instance is restored without waiting", why, while))
+	return true
+}
+
+func ptr(f float64) *float64 { return &f }

@@ -1,0 +1,71 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// freeze pauses the primary's instance for FreezeFor, resumes it, and
+// checks that the formation rode it out without a failover.
+func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
+	promotion := c.follow.Watch(func(m map[string]Node) bool { _, ok := promoted(m, oldPrimary); return ok })
+
+	c.fault = time.Now()
+	err := c.power.Pause(ctx, c.rest.inst)
+	c.rest.markPaused()
+	c.res.FaultAPISecs = ptr(Seconds(time.Since(c.fault)))
+	if err != nil {
+		c.found.add(OutcomeError, fmt.Sprintf("pause instance %s: %v", c.rest.inst, err))
+		return
+	}
+	select {
+	case <-time.After(time.Until(c.fault.Add(c.cfg.FreezeFor))):
+	case <-ctx.Done():
+		c.aborted(ctx, "the instance was paused")
+		return
+	}
+	ok, resumed, err := c.rest.restore()
+	if err != nil {
+		c.found.add(OutcomeError, err.Error())
+		return
+	}
+	c.res.Restored = ok
+	c.recovered = resumed
+
+	select {
+	case <-time.After(c.cfg.FreezeSettle):
+	case <-ctx.Done():
+	}
+	if c.aborted(ctx, "watching the formation after the resume") {
+		return
+	}
+	// A failover decided during the freeze shows up as a promotion.
+	wctx, cancel := context.WithTimeout(ctx, 0)
+	at, perr := promotion.Wait(wctx)
+	cancel()
+	failedOver := perr == nil
+	if failedOver {
+		c.res.RTO = ptr(Seconds(at.Sub(c.fault)))
+		n, _ := promoted(c.follow.Latest(), oldPrimary)
+		c.res.NewPrimary = n.Name
+		c.found.add(OutcomeUnexpectedFailover, fmt.Sprintf("a %.1f s freeze of %s led to the promotion of %s", c.cfg.FreezeFor.Seconds(), oldPrimary, n.Name))
+	}
+
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.RejoinTimeout)
+	defer cancel()
+	at, err = c.follow.Until(rctx, func(m map[string]Node) bool {
+		h, err := CheckHealthy(sortedNodes(m))
+		return err == nil && (!failedOver || h.Primary.Name != oldPrimary)
+	})
+	if err != nil {
+		if !c.aborted(ctx, "waiting for the formation to heal") {
+			_, why := CheckHealthy(sortedNodes(c.follow.Latest()))
+			c.found.add(OutcomeRejoinTimeout, fmt.Sprintf("the formation was not healthy again within %.0f s: %v", c.cfg.RejoinTimeout.Seconds(), why))
+		}
+	} else if failedOver {
+		c.res.Rejoin = ptr(Seconds(at.Sub(resumed)))
+	}
+	c.stopProbe()
+	c.verify(ctx)
+}

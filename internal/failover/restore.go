@@ -1,0 +1,51 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// restoreTimeout bounds the restore, which runs on its own context: the
+// cycle's context may be the one that just expired or was cancelled.
+const restoreTimeout = 60 * time.Second
+
+// restorer remembers what a cycle broke and puts it back exactly once,
+// whether the cycle ends normally, times out, is interrupted or panics.
+type restorer struct {
+	power Power
+	inst  Instance
+
+	mu       sync.Mutex
+	stopped  bool // force-stopped, to be started again if allowed
+	paused   bool
+	restart  bool
+	restored bool
+	err      error
+}
+
+func (r *restorer) markStopped() { r.mu.Lock(); r.stopped = true; r.mu.Unlock() }
+func (r *restorer) markPaused()  { r.mu.Lock(); r.paused = true; r.mu.Unlock() }
+
+// restore starts or resumes the instance if this cycle stopped or paused
+// it. It reports whether something was put back and when it was asked.
+func (r *restorer) restore() (bool, time.Time, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.restored || (!r.paused && !(r.stopped && r.restart)) {
+		return false, time.Time{}, r.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
+	defer cancel()
+	r.restored = true
+	asked := time.Now()
+	if r.paused {
+		if err := r.power.Resume(ctx, r.inst); err != nil {
+			r.err = fmt.Errorf("resume instance %s: %w", r.inst, err)
+		}
+	} else if err := r.power.Start(ctx, r.inst); err != nil {
+		r.err = fmt.Errorf("start instance %s again: %w", r.inst, err)
+	}
+	return r.err == nil, asked, r.err
+}

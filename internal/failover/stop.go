@@ -1,0 +1,103 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// stop is the failover scenario.
+func (c *cycle) stop(ctx context.Context, oldPrimary string) {
+	promotion := c.follow.Watch(func(m map[string]Node) bool { _, ok := promoted(m, oldPrimary); return ok })
+
+	c.fault = time.Now()
+	err := c.power.ForceStop(ctx, c.rest.inst)
+	// Even a failed request may have stopped it: restore in any case.
+	c.rest.markStopped()
+	c.res.FaultAPISecs = ptr(Seconds(time.Since(c.fault)))
+	if err != nil {
+		c.found.add(OutcomeError, fmt.Sprintf("force-stop instance %s: %v", c.rest.inst, err))
+		return
+	}
+
+	pctx, cancel := context.WithTimeout(ctx, c.cfg.PromotionWait)
+	at, err := promotion.Wait(pctx)
+	cancel()
+	promotedOK := err == nil
+	if promotedOK {
+		c.recovered = at
+		rto := at.Sub(c.fault)
+		c.res.RTO = ptr(Seconds(rto))
+		n, _ := promoted(c.follow.Latest(), oldPrimary)
+		c.res.NewPrimary = n.Name
+		if rto > c.cfg.RTOTarget {
+			c.found.add(OutcomeTargetMissed, fmt.Sprintf("promotion took %.3f s, over the %.3f s target", rto.Seconds(), c.cfg.RTOTarget.Seconds()))
+		}
+	} else if c.aborted(ctx, "waiting for the promotion") {
+		return
+	} else {
+		c.found.add(OutcomeNoPromotion, fmt.Sprintf("no standby was promoted within %.0f s of the stop", c.cfg.PromotionWait.Seconds()))
+	}
+
+	if promotedOK && c.probe != nil {
+		c.awaitWrites(ctx)
+		if c.aborted(ctx, "waiting for writes to resume") {
+			return
+		}
+	}
+	if !c.cfg.Restart {
+		c.res.Notes = append(c.res.Notes, fmt.Sprintf("restart=false: instance %s left stopped", c.rest.inst))
+	} else {
+		// The probe keeps writing during the rejoin: the primary switching
+		// back to synchronous replication must not lose or block commits.
+		c.rejoin(ctx, func(h Healthy) bool { return !promotedOK || h.Primary.Name != oldPrimary })
+	}
+	c.stopProbe()
+	c.verify(ctx)
+}
+
+// awaitWrites waits for the probe's first acknowledgement after the fault.
+func (c *cycle) awaitWrites(ctx context.Context) {
+	wctx, cancel := context.WithTimeout(ctx, writesResumeWait)
+	defer cancel()
+	if _, err := c.probe.WaitAckAfter(wctx, c.fault); err != nil && ctx.Err() == nil {
+		c.found.add(OutcomeWritesNotResumed, fmt.Sprintf("no write was acknowledged within %.0f s after the promotion", writesResumeWait.Seconds()))
+	}
+}
+
+// writesResumeWait bounds how long after the promotion the probe may take
+// to commit again through the formation URI.
+const writesResumeWait = 30 * time.Second
+
+// rejoin restarts the stopped instance and waits until the formation is
+// healthy again with the wanted primary.
+func (c *cycle) rejoin(ctx context.Context, wanted func(Healthy) bool) {
+	ok, asked, err := c.rest.restore()
+	if err != nil {
+		c.found.add(OutcomeError, err.Error())
+		return
+	}
+	if ok {
+		c.res.Restored = true
+	}
+	if asked.IsZero() {
+		asked = time.Now()
+	}
+	if c.recovered.IsZero() {
+		c.recovered = asked
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.RejoinTimeout)
+	defer cancel()
+	at, err := c.follow.Until(rctx, func(m map[string]Node) bool {
+		h, err := CheckHealthy(sortedNodes(m))
+		return err == nil && wanted(h)
+	})
+	if err != nil {
+		if !c.aborted(ctx, "waiting for the formation to heal") {
+			_, why := CheckHealthy(sortedNodes(c.follow.Latest()))
+			c.found.add(OutcomeRejoinTimeout, fmt.Sprintf("the formation was not healthy again within %.0f s: %v", c.cfg.RejoinTimeout.Seconds(), why))
+		}
+		return
+	}
+	c.res.Rejoin = ptr(Seconds(max(at.Sub(asked), 0)))
+}

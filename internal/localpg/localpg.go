@@ -1,0 +1,70 @@
+// Package localpg talks to the PostgreSQL instance pg_autoctl runs on this
+// host, through its Unix socket, as the OS user the module switched to (the
+// instance owner: local connections need no password).
+package localpg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"pgafha/internal/scram"
+)
+
+// SocketDirs are where Debian's and upstream PostgreSQL put their sockets.
+var SocketDirs = []string{"/var/run/postgresql", "/tmp"}
+
+// Connect opens a session as the postgres superuser on the local instance
+// listening on port.
+func Connect(ctx context.Context, port int, dbname string) (*pgx.Conn, error) {
+	var errs []error
+	for _, dir := range SocketDirs {
+		cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable connect_timeout=5", dir, port, dbname))
+		if err != nil {
+			return nil, err
+		}
+		cfg.RuntimeParams["application_name"] = "pgafha"
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err == nil {
+			return conn, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, fmt.Errorf("connect to the local PostgreSQL on port %d: %w", port, errors.Join(errs...))
+}
+
+// PasswordVerifies reports whether role's stored password is a SCRAM
+// verifier for password.
+func PasswordVerifies(ctx context.Context, conn *pgx.Conn, role, password string) (bool, error) {
+	var stored *string
+	err := conn.QueryRow(ctx, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", role).Scan(&stored)
+	if err != nil {
+		return false, fmt.Errorf("read the stored password of role %s: %w", role, err)
+	}
+	if stored == nil {
+		return false, nil
+	}
+	v, err := scram.Parse(*stored)
+	if err != nil {
+		// md5 or clear text: not what we would store, so it does not count.
+		return false, nil
+	}
+	return v.Verify(password), nil
+}
+
+// SetPassword stores a SCRAM verifier computed here: the clear text never
+// reaches the server, so statement logging (log_statement = ddl on
+// pg_auto_failover instances) cannot leak it.
+func SetPassword(ctx context.Context, conn *pgx.Conn, role, password string) error {
+	v, err := scram.New(password, scram.DefaultIterations)
+	if err != nil {
+		return fmt.Errorf("compute the password verifier of role %s: %w", role, err)
+	}
+	sql := fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", pgx.Identifier{role}.Sanitize(), v.String())
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("set the password of role %s: %w", role, err)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package pgautoctl
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// PassEntry is one line of a libpq password file. pg_autoctl, pg_basebackup
+// and the walreceiver all read the postgres user's ~/.pgpass, so passwords
+// kept there never enter pg_autoctl's world-readable config or a URI.
+type PassEntry struct {
+	Host, Port, DB, User, Password string
+}
+
+func pgpassEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(s)
+}
+
+func (e PassEntry) key() string {
+	return strings.Join([]string{pgpassEscape(e.Host), pgpassEscape(e.Port), pgpassEscape(e.DB), pgpassEscape(e.User)}, ":")
+}
+
+func (e PassEntry) line() string { return e.key() + ":" + pgpassEscape(e.Password) }
+
+// lineKey returns the first four fields of a .pgpass line as written, or ""
+// for comments and malformed lines.
+func lineKey(line string) string {
+	if strings.HasPrefix(strings.TrimSpace(line), "#") {
+		return ""
+	}
+	fields, escaped := 0, false
+	for i, r := range line {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == ':':
+			fields++
+			if fields == 4 {
+				return line[:i]
+			}
+		}
+	}
+	return ""
+}
+
+// MergePgpass puts entries first in content (libpq uses the first matching
+// line, so an older wildcard line cannot shadow them), drops older lines
+// with the same host:port:db:user, and keeps every other line as it was.
+func MergePgpass(content string, entries []PassEntry) string {
+	ours := map[string]bool{}
+	var out []string
+	for _, e := range entries {
+		ours[e.key()] = true
+		out = append(out, e.line())
+	}
+	for _, l := range strings.Split(strings.TrimRight(content, "\n"), "\n") {
+		if l == "" || ours[lineKey(l)] {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// PgpassPath is the runner user's password file.
+func (r *Runner) PgpassPath() string { return filepath.Join(r.Home, ".pgpass") }
+
+// EnsurePgpass merges entries into the user's ~/.pgpass, mode 0600 (libpq
+// ignores a file others can read). It reports whether the file changed;
+// with dryRun it only reports.
+func (r *Runner) EnsurePgpass(entries []PassEntry, dryRun bool) (bool, error) {
+	path := r.PgpassPath()
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	want := MergePgpass(string(old), entries)
+	fi, statErr := os.Stat(path)
+	modeOK := statErr == nil && fi.Mode().Perm() == 0o600
+	if want == string(old) && modeOK {
+		return false, nil
+	}
+	if dryRun {
+		return true, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pgpass.tmp*")
+	if err != nil {
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.WriteString(want); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,155 @@
+package pgautoctl
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+)
+
+// Authentication methods pg_autoctl writes into pg_hba.conf for the
+// formation's own connections.
+const (
+	AuthTrust = "trust"
+	AuthSCRAM = "scram-sha-256"
+)
+
+// TLS setups, as the module option `ssl` names them.
+const (
+	SSLSelfSigned = "self_signed" // --ssl-self-signed: encryption, no MITM protection
+	SSLFiles      = "files"       // --server-cert/--server-key (+ --ssl-ca-file): user's PKI
+	SSLDisabled   = "disabled"    // --no-ssl
+)
+
+// SSLModes are the libpq sslmode values pg_autoctl accepts.
+var SSLModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+// Security is the authentication and TLS setup of a monitor or data node.
+type Security struct {
+	Auth       string
+	SSL        string
+	SSLMode    string // "" lets pg_autoctl choose (require for self-signed, verify-full with a CA)
+	CAFile     string
+	CRLFile    string
+	ServerCert string
+	ServerKey  string
+}
+
+// Validate rejects combinations pg_autoctl would refuse, or accept but not
+// honour, before anything runs.
+func (s Security) Validate() error {
+	if s.Auth != AuthTrust && s.Auth != AuthSCRAM {
+		return fmt.Errorf("auth must be %s or %s, got %q", AuthSCRAM, AuthTrust, s.Auth)
+	}
+	if s.SSLMode != "" && !slices.Contains(SSLModes, s.SSLMode) {
+		return fmt.Errorf("ssl_mode must be one of %v, got %q", SSLModes, s.SSLMode)
+	}
+	files := map[string]string{"ssl_ca_file": s.CAFile, "ssl_crl_file": s.CRLFile, "server_cert": s.ServerCert, "server_key": s.ServerKey}
+	for name, p := range files {
+		if p != "" && !filepath.IsAbs(p) {
+			return fmt.Errorf("%s must be an absolute path on the target, got %q", name, p)
+		}
+	}
+	verify := s.SSLMode == "verify-ca" || s.SSLMode == "verify-full"
+	switch s.SSL {
+	case SSLSelfSigned:
+		if s.ServerCert != "" || s.ServerKey != "" {
+			return errors.New("server_cert/server_key are only used with ssl=files (ssl=self_signed generates its own certificate)")
+		}
+		if verify && s.CAFile == "" {
+			return fmt.Errorf("ssl_mode=%s cannot verify a self-signed certificate: use require, or ssl=files with ssl_ca_file", s.SSLMode)
+		}
+	case SSLFiles:
+		if s.ServerCert == "" || s.ServerKey == "" {
+			return errors.New("ssl=files needs server_cert and server_key (paths on the target, readable by the postgres user)")
+		}
+		if verify && s.CAFile == "" {
+			return fmt.Errorf("ssl_mode=%s needs ssl_ca_file", s.SSLMode)
+		}
+	case SSLDisabled:
+		if s.ServerCert != "" || s.ServerKey != "" || s.CAFile != "" || s.CRLFile != "" {
+			return errors.New("ssl=disabled takes no certificate options")
+		}
+		if s.SSLMode != "" && s.SSLMode != "disable" && s.SSLMode != "allow" && s.SSLMode != "prefer" {
+			return fmt.Errorf("ssl_mode=%s needs TLS on the server: set ssl to self_signed or files", s.SSLMode)
+		}
+	default:
+		return fmt.Errorf("ssl must be one of %s, %s, %s; got %q", SSLSelfSigned, SSLFiles, SSLDisabled, s.SSL)
+	}
+	return nil
+}
+
+// Args are the pg_autoctl create options for this setup.
+func (s Security) Args() []string {
+	args := []string{"--auth", s.Auth}
+	switch s.SSL {
+	case SSLSelfSigned:
+		args = append(args, "--ssl-self-signed")
+	case SSLFiles:
+		args = append(args, "--server-cert", s.ServerCert, "--server-key", s.ServerKey)
+	case SSLDisabled:
+		args = append(args, "--no-ssl")
+	}
+	if s.CAFile != "" {
+		args = append(args, "--ssl-ca-file", s.CAFile)
+	}
+	if s.CRLFile != "" {
+		args = append(args, "--ssl-crl-file", s.CRLFile)
+	}
+	if s.SSLMode != "" {
+		args = append(args, "--ssl-mode", s.SSLMode)
+	}
+	return args
+}
+
+// Warnings name the insecure choices, so an operator sees them in every run.
+func (s Security) Warnings() []string {
+	var w []string
+	if s.Auth == AuthTrust {
+		w = append(w, "auth=trust: any host allowed by pg_hba.conf can connect to the formation's internal users without a password; use scram-sha-256 outside a throw-away lab")
+	}
+	if s.SSL == SSLDisabled {
+		w = append(w, "ssl=disabled: replication and monitor traffic (including passwords) cross the network unencrypted; use self_signed or files")
+	}
+	return w
+}
+
+// Drift lists where an existing pg_autoctl config differs from s. TLS and
+// authentication are fixed at create time by pg_autoctl; the caller decides
+// what it can correct.
+func (s Security) Drift(cfg Config) []string {
+	var d []string
+	if got := cfg["postgresql.auth_method"]; got != "" && got != s.Auth {
+		d = append(d, fmt.Sprintf("auth: created with %s, asked %s", got, s.Auth))
+	}
+	active := cfg["ssl.active"] == "1"
+	if active != (s.SSL != SSLDisabled) {
+		d = append(d, fmt.Sprintf("ssl: TLS active=%v, asked %s", active, s.SSL))
+	}
+	if active && s.SSLMode != "" && cfg["ssl.sslmode"] != s.SSLMode {
+		d = append(d, fmt.Sprintf("ssl_mode: %s, asked %s", cfg["ssl.sslmode"], s.SSLMode))
+	}
+	if s.SSL == SSLFiles {
+		for key, want := range map[string]string{"ssl.cert_file": s.ServerCert, "ssl.key_file": s.ServerKey, "ssl.ca_file": s.CAFile, "ssl.crl_file": s.CRLFile} {
+			if cfg[key] != want {
+				d = append(d, fmt.Sprintf("%s: %q, asked %q", key, cfg[key], want))
+			}
+		}
+	}
+	slices.Sort(d)
+	return d
+}
+
+// EffectiveSSLMode is the sslmode pg_autoctl puts in connection strings
+// when ssl_mode is not given.
+func (s Security) EffectiveSSLMode() string {
+	switch {
+	case s.SSLMode != "":
+		return s.SSLMode
+	case s.SSL == SSLDisabled:
+		return "prefer"
+	case s.CAFile != "":
+		return "verify-full"
+	}
+	return "require"
+}

@@ -1,0 +1,84 @@
+package pgautoctl
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSecurityValidate(t *testing.T) {
+	ok := []Security{
+		{Auth: AuthSCRAM, SSL: SSLSelfSigned},
+		{Auth: AuthSCRAM, SSL: SSLSelfSigned, SSLMode: "require"},
+		{Auth: AuthTrust, SSL: SSLDisabled},
+		{Auth: AuthSCRAM, SSL: SSLFiles, ServerCert: "/etc/ssl/c.pem", ServerKey: "/etc/ssl/k.pem", CAFile: "/etc/ssl/ca.pem", SSLMode: "verify-full"},
+	}
+	for _, s := range ok {
+		if err := s.Validate(); err != nil {
+			t.Errorf("Validate(%+v) = %v", s, err)
+		}
+	}
+	bad := map[string]Security{
+		"unknown auth":                  {Auth: "md5", SSL: SSLSelfSigned},
+		"files without cert":            {Auth: AuthSCRAM, SSL: SSLFiles},
+		"relative path":                 {Auth: AuthSCRAM, SSL: SSLFiles, ServerCert: "c.pem", ServerKey: "/k.pem"},
+		"verify without CA":             {Auth: AuthSCRAM, SSL: SSLFiles, ServerCert: "/c", ServerKey: "/k", SSLMode: "verify-ca"},
+		"verify self-signed":            {Auth: AuthSCRAM, SSL: SSLSelfSigned, SSLMode: "verify-full"},
+		"cert with self-signed":         {Auth: AuthSCRAM, SSL: SSLSelfSigned, ServerCert: "/c"},
+		"require without TLS":           {Auth: AuthSCRAM, SSL: SSLDisabled, SSLMode: "require"},
+		"files given with TLS disabled": {Auth: AuthSCRAM, SSL: SSLDisabled, CAFile: "/ca"},
+		"unknown ssl":                   {Auth: AuthSCRAM, SSL: "maybe"},
+		"unknown sslmode":               {Auth: AuthSCRAM, SSL: SSLSelfSigned, SSLMode: "strict"},
+	}
+	for name, s := range bad {
+		if err := s.Validate(); err == nil {
+			t.Errorf("%s: Validate(%+v) accepted", name, s)
+		}
+	}
+}
+
+func TestSecurityArgs(t *testing.T) {
+	got := Security{Auth: AuthSCRAM, SSL: SSLFiles, ServerCert: "/c", ServerKey: "/k", CAFile: "/ca", SSLMode: "verify-full"}.Args()
+	want := []string{"--auth", "scram-sha-256", "--server-cert", "/c", "--server-key", "/k", "--ssl-ca-file", "/ca", "--ssl-mode", "verify-full"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Args = %v\nwant %v", got, want)
+	}
+	if got := (Security{Auth: AuthTrust, SSL: SSLDisabled}).Args(); !slices.Equal(got, []string{"--auth", "trust", "--no-ssl"}) {
+		t.Errorf("Args = %v", got)
+	}
+}
+
+func TestSecurityWarnsOnlyWhenInsecure(t *testing.T) {
+	if w := (Security{Auth: AuthSCRAM, SSL: SSLSelfSigned}).Warnings(); len(w) != 0 {
+		t.Errorf("secure setup warned: %v", w)
+	}
+	w := Security{Auth: AuthTrust, SSL: SSLDisabled}.Warnings()
+	if len(w) != 2 || !strings.Contains(w[0], "trust") || !strings.Contains(w[1], "unencrypted") {
+		t.Errorf("insecure setup warnings = %v", w)
+	}
+}
+
+func TestSecurityDrift(t *testing.T) {
+	cfg := Config{"postgresql.auth_method": "trust", "ssl.active": "1", "ssl.sslmode": "require"}
+	if d := (Security{Auth: AuthTrust, SSL: SSLSelfSigned}).Drift(cfg); len(d) != 0 {
+		t.Errorf("same setup drifts: %v", d)
+	}
+	d := Security{Auth: AuthSCRAM, SSL: SSLDisabled}.Drift(cfg)
+	if len(d) != 2 {
+		t.Errorf("drift = %v, want auth and ssl", d)
+	}
+}
+
+func TestEffectiveSSLMode(t *testing.T) {
+	for s, want := range map[Security]string{
+		{SSL: SSLSelfSigned}:                  "require",
+		{SSL: SSLDisabled}:                    "prefer",
+		{SSL: SSLFiles, CAFile: "/ca"}:        "verify-full",
+		{SSL: SSLFiles}:                       "require",
+		{SSL: SSLFiles, SSLMode: "verify-ca"}: "verify-ca",
+	} {
+		if got := s.EffectiveSSLMode(); got != want {
+			t.Errorf("EffectiveSSLMode(%+v) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -1,0 +1,126 @@
+// Command pgaf_failover_test is the failover acceptance test as an Ansible
+// module, run on the Incus host: it checks that the formation is healthy,
+// kills the primary's container, measures how long the standby takes to be
+// promoted and how long writes stop, proves that no acknowledged commit was
+// lost, and starts the container again until the formation is healthy.
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/failover"
+)
+
+var spec = ansible.Spec{
+	Name:           "pgaf_failover_test",
+	DefaultTimeout: 600,
+	Options: []ansible.Option{
+		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
+		{Name: "monitor_password", Type: ansible.TypeStr, NoLog: true},
+		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
+		{Name: "rto_target_seconds", Type: ansible.TypeFloat, Default: 60.0},
+		{Name: "rejoin_timeout", Type: ansible.TypeInt, Default: 120},
+		{Name: "instances", Type: ansible.TypeDict},
+		{Name: "project", Type: ansible.TypeStr, Default: "default"},
+		{Name: "restart", Type: ansible.TypeBool, Default: true},
+		{Name: "cycles", Type: ansible.TypeInt, Default: 1},
+		{Name: "scenario", Type: ansible.TypeStr, Default: failover.ScenarioStop,
+			Choices: []string{failover.ScenarioStop, failover.ScenarioFreeze}},
+		{Name: "freeze_seconds", Type: ansible.TypeFloat, Default: 3.0},
+		{Name: "write_probe", Type: ansible.TypeBool, Default: true},
+		{Name: "probe_uri", Type: ansible.TypeStr},
+		{Name: "probe_user", Type: ansible.TypeStr},
+		{Name: "probe_database", Type: ansible.TypeStr},
+		{Name: "probe_password", Type: ansible.TypeStr, NoLog: true},
+	},
+}
+
+func main() { ansible.Main(spec, run) }
+
+func run(ctx context.Context, m *ansible.Module) error {
+	opts, err := parseOptions(m.Params)
+	if err != nil {
+		return err
+	}
+	for _, w := range opts.warnings() {
+		m.Result.Warn(w)
+	}
+
+	// Observe: Incus and the monitor must both answer before anything else.
+	if _, err := (powerAdapter{}).client(ctx); err != nil {
+		m.Result.Set("outcome", outcomeNoIncus)
+		return err
+	}
+	monitorURI, err := withCredentials(opts.monitorURI, "", opts.monitorPass, "monitor")
+	if err != nil {
+		return err
+	}
+	mon, err := connectMonitor(ctx, monitorURI, opts.formation)
+	if err != nil {
+		m.Result.Set("outcome", failover.OutcomeUnhealthyBaseline)
+		return fmt.Errorf("unhealthy baseline, nothing was stopped: %w", err)
+	}
+	defer mon.Close()
+
+	cfg, err := opts.config(ctx, mon)
+	if err != nil {
+		return err
+	}
+	power := powerAdapter{}
+
+	// Decide: check mode predicts from the baseline and stops there.
+	if m.CheckMode() {
+		return predict(ctx, m, cfg, mon, power)
+	}
+
+	// Act: the cycles, each restoring what it broke before returning.
+	var results []failover.Result
+	for i := 1; i <= opts.cycles; i++ {
+		r := failover.Run(ctx, i, runID(i), cfg, mon, power)
+		results = append(results, r)
+		if !failover.Passed(r.Outcome) || ctx.Err() != nil {
+			break
+		}
+	}
+
+	// Report.
+	rep := summarize(results, opts)
+	rep.set(&m.Result)
+	m.Result.Changed = rep.changed
+	if !rep.passed {
+		m.Result.Fail(rep.msg)
+		return nil
+	}
+	m.Result.Msg = rep.msg
+	return nil
+}
+
+// outcomeNoIncus tells the entry-point script that a tool is missing.
+const outcomeNoIncus = "incus_unavailable"
+
+// predict checks the baseline and the target instance without touching
+// either, and says what a real run would do.
+func predict(ctx context.Context, m *ansible.Module, cfg failover.Config, mon failover.Monitor, power failover.Power) error {
+	p, err := failover.Predict(ctx, cfg, mon, power)
+	m.Result.Set("outcome", p.Outcome)
+	if err != nil {
+		if p.Outcome == failover.OutcomeUnhealthyBaseline {
+			return fmt.Errorf("unhealthy baseline: %w", err)
+		}
+		return err
+	}
+	m.Result.Set("old_primary", p.Primary)
+	m.Result.Changed = true
+	m.Result.Msg = fmt.Sprintf("check mode: would %s instance %s (primary %s) and wait for a standby's promotion; nothing was changed",
+		verb(cfg.Scenario), p.Instance, p.Primary)
+	return nil
+}
+
+func verb(scenario string) string {
+	if scenario == failover.ScenarioFreeze {
+		return "pause"
+	}
+	return "force-stop"
+}

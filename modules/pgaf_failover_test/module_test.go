@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"pgafha/internal/ansible"
+)
+
+// execute runs the module in-process on args and returns its JSON result.
+func execute(t *testing.T, args map[string]any) (map[string]any, int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "args.json")
+	data, _ := json.Marshal(args)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	code := ansible.Execute(context.Background(), spec, []string{path}, &out, run)
+	var res map[string]any
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	return res, code
+}
+
+// Bad options fail before Incus or the monitor is contacted, naming the
+// option, and never echo a password.
+func TestBadOptionsFailClearly(t *testing.T) {
+	cases := []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"monitor_uri": "postgres://autoctl_node:topsecret1@10.66.1.10/pg_auto_failover", "cycles": 0}, "'cycles' must be between 1 and 100"},
+		{map[string]any{"monitor_uri": "postgres://m/pg_auto_failover", "rto_target_seconds": "soon"}, "rto_target_seconds"},
+		{map[string]any{"monitor_uri": "postgres://m/pg_auto_failover", "scenario": "reboot"}, "value of scenario must be one of"},
+		{map[string]any{"monitor_uri": "postgres://m/pg_auto_failover", "probe_password": "topsecret1", "probe_uri": "host=a dbname=b", "probe_user": "app", "instances": map[string]any{"n": 1}}, "'instances': n must be"},
+		{map[string]any{"rto_target_seconds": 1}, "missing required arguments: monitor_uri"},
+	}
+	for _, c := range cases {
+		res, code := execute(t, c.args)
+		msg, _ := res["msg"].(string)
+		if code != 1 || res["failed"] != true || !strings.Contains(msg, c.want) {
+			t.Errorf("%v: code %d result %v, want failure mentioning %q", c.args, code, res, c.want)
+		}
+		if out, _ := json.Marshal(res); strings.Contains(string(out), "topsecret1") {
+			t.Errorf("password leaked: %s", out)
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/failover"
+)
+
+// Pacing of the probe and the follower; fixed because they are what the
+// published figures were measured with.
+const (
+	pollEvery           = 500 * time.Millisecond
+	probeInterval       = 10 * time.Millisecond
+	probeAttemptTimeout = time.Second
+	freezeSettle        = 5 * time.Second
+	// promotionGrace is how long past the target the test keeps waiting for
+	// a promotion, so that a missed target still reports the real RTO.
+	promotionGrace = 60 * time.Second
+	maxCycles      = 100
+)
+
+// options are the validated module options.
+type options struct {
+	monitorURI   string
+	monitorPass  string
+	formation    string
+	rtoTarget    time.Duration
+	rejoin       time.Duration
+	instances    map[string]failover.Instance
+	project      string
+	restart      bool
+	cycles       int
+	scenario     string
+	freezeFor    time.Duration
+	writeProbe   bool
+	probeURI     string
+	probeUser    string
+	probeDB      string
+	probePass    string
+	timeout      time.Duration
+	monitorHosts []string
+}
+
+// parseOptions checks every option before anything is touched; each error
+// names the option and the reason.
+func parseOptions(p ansible.Params) (*options, error) {
+	o := &options{
+		monitorURI:  p.String("monitor_uri"),
+		monitorPass: p.String("monitor_password"),
+		formation:   p.String("formation"),
+		project:     p.String("project"),
+		restart:     p.Bool("restart"),
+		cycles:      p.Int("cycles"),
+		scenario:    p.String("scenario"),
+		writeProbe:  p.Bool("write_probe"),
+		probeURI:    p.String("probe_uri"),
+		probeUser:   p.String("probe_user"),
+		probeDB:     p.String("probe_database"),
+		probePass:   p.String("probe_password"),
+		timeout:     p.Duration(ansible.TimeoutOption),
+	}
+	var err error
+	if o.rtoTarget, err = seconds("rto_target_seconds", p.Float("rto_target_seconds"), 3600); err != nil {
+		return nil, err
+	}
+	if o.freezeFor, err = seconds("freeze_seconds", p.Float("freeze_seconds"), 600); err != nil {
+		return nil, err
+	}
+	if o.rejoin, err = seconds("rejoin_timeout", float64(p.Int("rejoin_timeout")), 3600); err != nil {
+		return nil, err
+	}
+	if o.cycles < 1 || o.cycles > maxCycles {
+		return nil, fmt.Errorf("argument 'cycles' must be between 1 and %d, got %d", maxCycles, o.cycles)
+	}
+	if o.formation == "" {
+		return nil, fmt.Errorf("argument 'formation' must not be empty")
+	}
+	if o.project == "" {
+		return nil, fmt.Errorf("argument 'project' must not be empty")
+	}
+	if o.monitorHosts, err = hostsOf("monitor_uri", o.monitorURI); err != nil {
+		return nil, err
+	}
+	if o.probeURI != "" {
+		if _, err := hostsOf("probe_uri", o.probeURI); err != nil {
+			return nil, err
+		}
+	}
+	if o.instances, err = parseInstances(p.Dict("instances"), o.project); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func seconds(name string, v float64, max float64) (time.Duration, error) {
+	if !(v > 0) || v > max || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("argument '%s' must be a number of seconds above 0 and at most %g, got %g", name, max, v)
+	}
+	return time.Duration(v * float64(time.Second)), nil
+}
+
+// hostsOf parses a connection string and returns its hosts; the error never
+// echoes the string (it may hold a password).
+func hostsOf(name, conn string) ([]string, error) {
+	cfg, err := pgconn.ParseConfig(conn)
+	if err != nil {
+		return nil, fmt.Errorf("argument '%s' is not a valid PostgreSQL connection string: %s", name, ansible.RedactConnString(err.Error()))
+	}
+	// Fallbacks repeat a host once per TLS mode that sslmode allows.
+	hosts := []string{cfg.Host}
+	for _, f := range cfg.Fallbacks {
+		if !slices.Contains(hosts, f.Host) {
+			hosts = append(hosts, f.Host)
+		}
+	}
+	return hosts, nil
+}
+
+// parseInstances reads `instances`: node name → instance name, or node
+// name → {name, project}. Unlisted nodes run in the instance of their name.
+func parseInstances(d map[string]any, project string) (map[string]failover.Instance, error) {
+	out := map[string]failover.Instance{}
+	for node, v := range d {
+		inst := failover.Instance{Project: project}
+		switch x := v.(type) {
+		case string:
+			inst.Name = x
+		case map[string]any:
+			for k, val := range x {
+				s, ok := val.(string)
+				if !ok {
+					return nil, fmt.Errorf("argument 'instances': %s.%s must be a string", node, k)
+				}
+				switch k {
+				case "name":
+					inst.Name = s
+				case "project":
+					inst.Project = s
+				default:
+					return nil, fmt.Errorf("argument 'instances': %s has unknown key %q (expected name, project)", node, k)
+				}
+			}
+		default:
+			return nil, fmt.Errorf("argument 'instances': %s must be an instance name or a dict with name and project", node)
+		}
+		if inst.Name == "" || inst.Project == "" {
+			return nil, fmt.Errorf("argument 'instances': %s needs a non-empty instance name and project", node)
+		}
+		out[node] = inst
+	}
+	return out, nil
+}
+
+// instance maps a node to its instance, by default the one of the same name.
+func (o *options) instance(node string) failover.Instance {
+	if inst, ok := o.instances[node]; ok {
+		return inst
+	}
+	return failover.Instance{Name: node, Project: o.project}
+}
+
+// budget is how long the cycles may take in the worst case.
+func (o *options) budget() time.Duration {
+	per := o.rtoTarget + promotionGrace + o.rejoin + 60*time.Second
+	if o.scenario == failover.ScenarioFreeze {
+		per = o.freezeFor + freezeSettle + o.rejoin + 60*time.Second
+	}
+	return time.Duration(o.cycles) * per
+}
+
+func (o *options) warnings() []string {
+	var w []string
+	if b := o.budget(); o.timeout < b {
+		w = append(w, fmt.Sprintf("timeout=%.0f s may end the run early: %d cycle(s) can take up to %.0f s; the instance is then restored without waiting for the formation to heal",
+			o.timeout.Seconds(), o.cycles, b.Seconds()))
+	}
+	unused := []string{}
+	if !o.writeProbe {
+		for name, v := range map[string]string{"probe_uri": o.probeURI, "probe_user": o.probeUser, "probe_password": o.probePass, "probe_database": o.probeDB} {
+			if v != "" {
+				unused = append(unused, name)
+			}
+		}
+	}
+	sort.Strings(unused)
+	for _, name := range unused {
+		w = append(w, fmt.Sprintf("%s is ignored because write_probe is false", name))
+	}
+	return w
+}
+
+// config turns the options into the cycles' configuration; the probe's
+// connection string is the formation URI unless probe_uri overrides it.
+func (o *options) config(ctx context.Context, mon *monitorAdapter) (failover.Config, error) {
+	cfg := failover.Config{
+		Scenario:            o.scenario,
+		RTOTarget:           o.rtoTarget,
+		PromotionWait:       o.rtoTarget + promotionGrace,
+		RejoinTimeout:       o.rejoin,
+		FreezeFor:           o.freezeFor,
+		FreezeSettle:        freezeSettle,
+		Restart:             o.restart,
+		Instance:            o.instance,
+		MonitorHosts:        o.monitorHosts,
+		PollEvery:           pollEvery,
+		ProbeInterval:       probeInterval,
+		ProbeAttemptTimeout: probeAttemptTimeout,
+	}
+	if !o.writeProbe {
+		return cfg, nil
+	}
+	uri := o.probeURI
+	if uri == "" {
+		var err error
+		if uri, err = mon.FormationURI(ctx); err != nil {
+			return cfg, fmt.Errorf("write probe: %w (or set probe_uri)", err)
+		}
+	}
+	uri, err := withCredentials(uri, o.probeUser, o.probePass, "probe")
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Probe, err = failover.ProbeConfig(uri); err != nil {
+		return cfg, fmt.Errorf("write probe: %s", ansible.RedactConnString(err.Error()))
+	}
+	if o.probeDB != "" {
+		cfg.Probe.Database = o.probeDB
+	}
+	return cfg, nil
+}
+
+// withCredentials sets user and password on a URI-form connection string;
+// prefix names the options in the error ("probe" → probe_user, probe_password).
+func withCredentials(uri, user, password, prefix string) (string, error) {
+	if user == "" && password == "" {
+		return uri, nil
+	}
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("%s_user and %s_password need %s_uri in URI form (postgres://...)", prefix, prefix, prefix)
+	}
+	if user == "" && u.User != nil {
+		user = u.User.Username()
+	}
+	if password == "" {
+		if p, ok := u.User.Password(); ok {
+			password = p
+		}
+	}
+	if password != "" {
+		u.User = url.UserPassword(user, password)
+	} else {
+		u.User = url.User(user)
+	}
+	return u.String(), nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/failover"
+)
+
+// params builds validated-looking params: the spec defaults plus overrides.
+func params(over map[string]any) ansible.Params {
+	p := ansible.Params{}
+	for _, o := range spec.AllOptions() {
+		p[o.Name] = o.Default
+	}
+	p["monitor_uri"] = "postgres://autoctl_node@10.66.1.10:5432/pg_auto_failover"
+	for k, v := range over {
+		p[k] = v
+	}
+	return p
+}
+
+func TestParseOptionsDefaults(t *testing.T) {
+	o, err := parseOptions(params(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.rtoTarget != 60*time.Second || o.rejoin != 120*time.Second || o.cycles != 1 || !o.restart || !o.writeProbe {
+		t.Errorf("defaults: %+v", o)
+	}
+	if got := o.instance("pgaf-primary"); got != (failover.Instance{Name: "pgaf-primary", Project: "default"}) {
+		t.Errorf("default instance %v", got)
+	}
+	if len(o.monitorHosts) != 1 || o.monitorHosts[0] != "10.66.1.10" {
+		t.Errorf("monitor hosts %v", o.monitorHosts)
+	}
+	if w := o.warnings(); len(w) != 0 {
+		t.Errorf("warnings with defaults: %v", w)
+	}
+}
+
+func TestParseOptionsInstances(t *testing.T) {
+	o, err := parseOptions(params(map[string]any{
+		"project": "pgaf-e2e",
+		"instances": map[string]any{
+			"node_1": "pgaf-primary",
+			"node_2": map[string]any{"name": "db2", "project": "other"},
+		},
+		"rto_target_seconds": 0.001,
+		"probe_database":     "app",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.instance("node_1"); got != (failover.Instance{Name: "pgaf-primary", Project: "pgaf-e2e"}) {
+		t.Errorf("node_1 -> %v", got)
+	}
+	if got := o.instance("node_2"); got != (failover.Instance{Name: "db2", Project: "other"}) {
+		t.Errorf("node_2 -> %v", got)
+	}
+	if got := o.instance("node_3"); got != (failover.Instance{Name: "node_3", Project: "pgaf-e2e"}) {
+		t.Errorf("node_3 -> %v", got)
+	}
+	if o.probeDB != "app" {
+		t.Errorf("probe database %q", o.probeDB)
+	}
+	if o.rtoTarget != time.Millisecond {
+		t.Errorf("rto target %v", o.rtoTarget)
+	}
+}
+
+func TestParseOptionsRejects(t *testing.T) {
+	cases := []struct {
+		over map[string]any
+		want string
+	}{
+		{map[string]any{"rto_target_seconds": 0.0}, "'rto_target_seconds' must be"},
+		{map[string]any{"rto_target_seconds": -5.0}, "'rto_target_seconds' must be"},
+		{map[string]any{"rejoin_timeout": 0}, "'rejoin_timeout' must be"},
+		{map[string]any{"cycles": 0}, "'cycles' must be between 1 and 100"},
+		{map[string]any{"cycles": 1000}, "'cycles' must be between 1 and 100"},
+		{map[string]any{"freeze_seconds": 0.0}, "'freeze_seconds'"},
+		{map[string]any{"formation": ""}, "'formation' must not be empty"},
+		{map[string]any{"monitor_uri": "postgres://u:s3cret@h:notaport/db"}, "'monitor_uri' is not a valid"},
+		{map[string]any{"instances": map[string]any{"n": 5}}, "'instances': n must be"},
+		{map[string]any{"instances": map[string]any{"n": map[string]any{"nme": "x"}}}, `unknown key "nme"`},
+		{map[string]any{"instances": map[string]any{"n": map[string]any{"project": "p"}}}, "non-empty instance name"},
+	}
+	for _, c := range cases {
+		_, err := parseOptions(params(c.over))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err %v, want %q", c.over, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error leaks the password: %v", err)
+		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	o, err := parseOptions(params(map[string]any{"cycles": 5, "timeout": 300, "write_probe": false, "probe_user": "app"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := strings.Join(o.warnings(), "\n")
+	if !strings.Contains(w, "timeout=300 s may end the run early") || !strings.Contains(w, "probe_user is ignored") {
+		t.Errorf("warnings: %s", w)
+	}
+}
+
+func TestWithCredentials(t *testing.T) {
+	uri := "postgres://10.66.1.11:5432,10.66.1.12:5432/app?target_session_attrs=read-write&sslmode=prefer"
+	got, err := withCredentials(uri, "app", "p@ss/w:rd", "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "postgres://app:p%40ss%2Fw%3Ard@10.66.1.11:5432,10.66.1.12:5432/app?target_session_attrs=read-write&sslmode=prefer"
+	if got != want {
+		t.Errorf("got %s", got)
+	}
+	if got, _ := withCredentials(uri, "", "", "probe"); got != uri {
+		t.Errorf("no credentials changed the URI: %s", got)
+	}
+	if got, _ := withCredentials("postgres://app@h/db", "", "pw", "monitor"); got != "postgres://app:pw@h/db" {
+		t.Errorf("password only: %s", got)
+	}
+	if _, err := withCredentials("host=h dbname=app", "app", "pw", "probe"); err == nil {
+		t.Error("keyword/value string accepted for probe_user")
+	}
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/localpg"
+	"pgafha/internal/pgautoctl"
+)
+
+// serviceGrace is how long a monitor may take to show up after its unit
+// was started before the module says it is not running at all.
+const serviceGrace = 30 * time.Second
+
+// converge handles what needs the running monitor: the extension check,
+// the failure-detection settings and the autoctl_node password.
+func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o options, l pgautoctl.Local, p plan, rep *report) error {
+	needsRunning := len(o.settings) > 0 || o.password != ""
+	if l.ServicePID == 0 {
+		switch {
+		case o.state == "present":
+			if needsRunning {
+				rep.pending = "settings and password are applied once the monitor runs (state=running)"
+			}
+			return nil
+		case m.CheckMode():
+			rep.pending = "the monitor is not running: settings and password will be compared once it runs"
+			if needsRunning {
+				rep.changed = true
+			}
+			return nil
+		}
+		var err error
+		if l, err = waitForService(ctx, r, o.pgdata); err != nil {
+			return err
+		}
+	}
+	conn, err := connectWhenReady(ctx, o.port)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+
+	ext, err := extensionVersion(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if ext == "" {
+		return fmt.Errorf("the PostgreSQL at %s runs but its pg_auto_failover database has no pgautofailover extension: its create was interrupted; stop its service, then re-run this task with state=present to resume the create", o.pgdata)
+	}
+	rep.extension = ext
+
+	gucs, err := loadGUCs(ctx, conn)
+	if err != nil {
+		return err
+	}
+	changes, err := planSettings(o.settings, gucs)
+	if err != nil {
+		return err
+	}
+	pwOK := true
+	if o.password != "" {
+		if pwOK, err = localpg.PasswordVerifies(ctx, conn, "autoctl_node", o.password); err != nil {
+			return err
+		}
+	}
+	rep.recordSettings(gucs, changes)
+	rep.recordPassword(o.password != "", pwOK)
+	if m.CheckMode() {
+		return nil
+	}
+	if len(changes) > 0 {
+		if err := applySettings(ctx, conn, changes); err != nil {
+			return err
+		}
+	}
+	if !pwOK {
+		if err := localpg.SetPassword(ctx, conn, "autoctl_node", o.password); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitForService waits for `pg_autoctl run` (started by the systemd unit)
+// to appear for pgdata.
+func waitForService(ctx context.Context, r *pgautoctl.Runner, pgdata string) (pgautoctl.Local, error) {
+	deadline := time.Now().Add(serviceGrace)
+	for {
+		l, err := r.Inspect(pgdata)
+		if err != nil || l.ServicePID != 0 {
+			return l, err
+		}
+		if time.Now().After(deadline) {
+			return l, fmt.Errorf("pg_autoctl is not running for the monitor at %s (no live process in %s after %s): start its service (systemctl start pg_autoctl-monitor) or use state=present", pgdata, l.Paths.PID, serviceGrace)
+		}
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return l, fmt.Errorf("wait for pg_autoctl to run the monitor at %s: %w", pgdata, err)
+		}
+	}
+}
+
+// connectWhenReady retries while PostgreSQL is still starting up.
+func connectWhenReady(ctx context.Context, port int) (*pgx.Conn, error) {
+	for {
+		conn, err := localpg.Connect(ctx, port, "pg_auto_failover")
+		if err == nil {
+			return conn, nil
+		}
+		if serr := sleep(ctx, 500*time.Millisecond); serr != nil {
+			return nil, fmt.Errorf("%w (last error: %v)", serr, err)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// report collects what the run found and did.
+type report struct {
+	changed   bool
+	actions   []string
+	before    map[string]any
+	after     map[string]any
+	uri       string
+	pgdata    string
+	port      int
+	pending   string
+	extension string
+	settings  map[string]string
+	restart   bool
+	created   bool
+}
+
+func newReport(o options, l pgautoctl.Local, p plan) *report {
+	rep := &report{before: map[string]any{}, after: map[string]any{}, pgdata: l.PGData, port: o.port, restart: p.restart}
+	sslmode, ca, crl := o.sec.EffectiveSSLMode(), o.sec.CAFile, o.sec.CRLFile
+	if l.Config != nil && p.create == "" {
+		sslmode, ca, crl = l.Config["ssl.sslmode"], l.Config["ssl.ca_file"], l.Config["ssl.crl_file"]
+	}
+	rep.uri = monitorURI(o.hostname, o.port, sslmode, ca, crl)
+	switch p.create {
+	case "create":
+		rep.note("create the monitor")
+		rep.before["monitor"], rep.after["monitor"] = "absent", "created"
+		rep.created = true
+	case "resume":
+		rep.note("resume the interrupted create of the monitor")
+		rep.before["monitor"], rep.after["monitor"] = "partly created", "created"
+		rep.created = true
+	}
+	for _, kv := range p.configSets {
+		rep.note(fmt.Sprintf("set %s to %s", kv[0], kv[1]))
+		rep.before[kv[0]], rep.after[kv[0]] = l.Config[kv[0]], kv[1]
+	}
+	return rep
+}
+
+func (rep *report) note(action string) {
+	rep.changed = true
+	rep.actions = append(rep.actions, action)
+}
+
+func (rep *report) recordSettings(gucs map[string]guc, changes []settingChange) {
+	rep.settings = map[string]string{}
+	for n, g := range gucs {
+		rep.settings[strings.TrimPrefix(n, gucPrefix)] = g.Setting + g.Unit
+	}
+	if len(changes) == 0 {
+		return
+	}
+	b, a := map[string]string{}, map[string]string{}
+	for _, c := range changes {
+		unit := gucs[c.Name].Unit
+		b[c.Name], a[c.Name] = c.From+unit, c.To+unit
+		rep.settings[strings.TrimPrefix(c.Name, gucPrefix)] = c.To + unit
+	}
+	rep.before["settings"], rep.after["settings"] = b, a
+	rep.note("set " + strconv.Itoa(len(changes)) + " monitor setting(s) with ALTER SYSTEM and reload")
+}
+
+func (rep *report) recordPassword(given, ok bool) {
+	if given && !ok {
+		rep.before["autoctl_node_password"], rep.after["autoctl_node_password"] = "does not verify", "set"
+		rep.note("set the autoctl_node password")
+	}
+}
+
+func (rep *report) write(m *ansible.Module) {
+	res := &m.Result
+	res.Changed = rep.changed
+	res.Set("monitor_uri", rep.uri)
+	res.Set("pgdata", rep.pgdata)
+	res.Set("pgport", rep.port)
+	res.Set("created", rep.created && !m.CheckMode())
+	res.Set("restart_required", rep.restart)
+	if rep.settings != nil {
+		res.Set("settings", rep.settings)
+	}
+	if rep.extension != "" {
+		res.Set("extension_version", rep.extension)
+	}
+	switch {
+	case !rep.changed:
+		res.Msg = "monitor is as asked"
+	case m.CheckMode():
+		res.Msg = "would " + strings.Join(rep.actions, "; ")
+	default:
+		res.Msg = strings.Join(rep.actions, "; ")
+	}
+	if rep.pending != "" {
+		res.Msg += " (" + rep.pending + ")"
+	}
+	if rep.restart {
+		res.Warn("listen_addresses changed: restart the monitor's service for it to take effect")
+	}
+	if len(rep.before) > 0 {
+		res.SetDiff(ansible.Diff{Before: rep.before, After: rep.after, BeforeHeader: rep.pgdata + " (before)", AfterHeader: rep.pgdata + " (after)"})
+	}
+}

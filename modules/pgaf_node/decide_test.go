@@ -1,0 +1,211 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/pgaf"
+	"pgafha/internal/pgautoctl"
+)
+
+func nodeOptions(t *testing.T) options {
+	t.Helper()
+	u, err := parseMonitorURI("postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover?sslmode=require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return options{state: "running", pgdata: "/pg/node", hostname: "10.0.0.11", name: "n1", formation: "default",
+		listen: "*", port: 5432, candidatePriority: 50, replicationQuorum: true, monitorURI: u,
+		sec:            pgautoctl.Security{Auth: pgautoctl.AuthSCRAM, SSL: pgautoctl.SSLSelfSigned},
+		keeperSettings: map[string]string{"timeout.network_partition_timeout": "20"}}
+}
+
+func keeperConfig() pgautoctl.Config {
+	return pgautoctl.Config{
+		"pg_autoctl.role": "keeper", "pg_autoctl.formation": "default", "pg_autoctl.name": "n1",
+		"pg_autoctl.monitor": "postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover?sslmode=require",
+		"postgresql.pgdata":  "/pg/node", "postgresql.port": "5432", "postgresql.listen_addresses": "*",
+		"postgresql.auth_method": "scram-sha-256", "ssl.active": "1", "ssl.sslmode": "require",
+		"timeout.network_partition_timeout": "20",
+	}
+}
+
+func registered(state pgaf.State) registration {
+	return registration{
+		local: &pgautoctl.LocalNode{NodeID: 1, Name: "n1"},
+		node: &pgaf.Node{ID: 1, Name: "n1", Host: "10.0.0.11", Port: 5432, ReportedState: state, AssignedState: state,
+			CandidatePriority: 50, ReplicationQuorum: true},
+	}
+}
+
+func existing() pgautoctl.Local {
+	return pgautoctl.Local{PGData: "/pg/node", Config: keeperConfig(), Data: pgautoctl.DataCluster, HasState: true, ServicePID: 7}
+}
+
+func TestDecideNewNode(t *testing.T) {
+	p, err := decide(pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataMissing}, registration{}, nodeOptions(t))
+	if err != nil || p.create != "create" {
+		t.Errorf("plan %+v, %v; want create", p, err)
+	}
+}
+
+func TestDecideRefusesWhatItMustNotTouch(t *testing.T) {
+	o := nodeOptions(t)
+	cases := map[string]struct {
+		l   pgautoctl.Local
+		reg registration
+	}{
+		"does not manage":      {pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataCluster, PGVersion: "15"}, registration{}},
+		"holds no PostgreSQL":  {pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataOther}, registration{}},
+		"pg_autoctl drop node": {pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataMissing}, registration{stale: &pgaf.Node{ID: 3, Name: "n1", Formation: "default"}}},
+		"has no such node":     {existing(), registration{local: &pgautoctl.LocalNode{NodeID: 9}}},
+		"not a data node":      {func() pgautoctl.Local { l := existing(); l.Config["pg_autoctl.role"] = "monitor"; return l }(), registered(pgaf.StateSecondary)},
+		"between formations":   {func() pgautoctl.Local { l := existing(); l.Config["pg_autoctl.formation"] = "other"; return l }(), registered(pgaf.StateSecondary)},
+		"to another monitor": {func() pgautoctl.Local {
+			l := existing()
+			l.Config["pg_autoctl.monitor"] = "postgres://autoctl_node@10.9.9.9:5432/pg_auto_failover"
+			return l
+		}(), registered(pgaf.StateSecondary)},
+		"other security settings": {func() pgautoctl.Local { l := existing(); l.Config["postgresql.auth_method"] = "trust"; return l }(), registered(pgaf.StateSecondary)},
+	}
+	for want, c := range cases {
+		_, err := decide(c.l, c.reg, o)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v", want, err)
+		}
+	}
+}
+
+func TestDecideResumesAnInterruptedCreate(t *testing.T) {
+	o := nodeOptions(t)
+	l := existing()
+	l.ServicePID = 0
+	l.InitPending = true
+	if p, err := decide(l, registration{}, o); err != nil || p.create != "resume" {
+		t.Errorf("init file left: plan %+v, %v; want resume", p, err)
+	}
+	l.InitPending, l.Data = false, pgautoctl.DataMissing
+	if p, err := decide(l, registration{}, o); err != nil || p.create != "resume" {
+		t.Errorf("no data: plan %+v, %v; want resume", p, err)
+	}
+	l.ServicePID = 99
+	if p, err := decide(l, registration{}, o); err != nil || p.create != "" || !p.initRunning {
+		t.Errorf("keeper running the init itself: plan %+v, %v", p, err)
+	}
+}
+
+// After a failover the old primary is a secondary: nothing to do.
+func TestDecideAfterFailoverChangesNothing(t *testing.T) {
+	for _, s := range []pgaf.State{pgaf.StatePrimary, pgaf.StateSecondary} {
+		p, err := decide(existing(), registered(s), nodeOptions(t))
+		if err != nil || p.create != "" || p.policyChange() || len(p.configSets) > 0 || len(p.metadata) > 0 {
+			t.Errorf("%s: plan %+v, %v; want nothing", s, p, err)
+		}
+	}
+}
+
+func TestDecideCorrectsOnlyTheDifference(t *testing.T) {
+	o := nodeOptions(t)
+	o.candidatePriority, o.hostname = 0, "node1.example"
+	o.keeperSettings = map[string]string{"timeout.network_partition_timeout": "30"}
+	p, err := decide(existing(), registered(pgaf.StateSecondary), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.priority == nil || *p.priority != 0 || p.quorum != nil {
+		t.Errorf("policy: priority %v quorum %v", p.priority, p.quorum)
+	}
+	if strings.Join(p.metadata, " ") != "--hostname node1.example" {
+		t.Errorf("metadata = %v", p.metadata)
+	}
+	if len(p.configSets) != 1 || p.configSets[0] != [2]string{"timeout.network_partition_timeout", "30"} {
+		t.Errorf("configSets = %v", p.configSets)
+	}
+	o.keeperSettings = map[string]string{"timeout.no_such_key": "1"}
+	if _, err := decide(existing(), registered(pgaf.StateSecondary), o); err == nil {
+		t.Error("unknown keeper setting accepted")
+	}
+}
+
+func TestMonitorURIOptionsAddedByPgautoctlAreNotADifference(t *testing.T) {
+	o := nodeOptions(t)
+	o.monitorURI, _ = url.Parse("postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover")
+	if sets := configChanges(keeperConfig(), o); len(sets) != 0 {
+		t.Errorf("configChanges = %v", sets)
+	}
+	o.monitorURI, _ = url.Parse("postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover?sslmode=verify-ca")
+	if sets := configChanges(keeperConfig(), o); len(sets) != 1 || sets[0][0] != "pg_autoctl.monitor" {
+		t.Errorf("configChanges = %v", sets)
+	}
+}
+
+func TestReadOptions(t *testing.T) {
+	base := func() ansible.Params {
+		return ansible.Params{"state": "running", "pgdata": "/pg/node", "pgport": 5432, "hostname": "10.0.0.11", "name": "n1",
+			"formation": "default", "monitor_uri": "postgres://10.0.0.10:5432/pg_auto_failover", "listen_addresses": "*",
+			"candidate_priority": 50, "replication_quorum": true, "auth": "scram-sha-256", "ssl": "self_signed",
+			"replication_password": "r", "os_user": "postgres"}
+	}
+	o, err := readOptions(base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.monitorURI.User.Username() != "autoctl_node" {
+		t.Errorf("default monitor user = %q", o.monitorURI.User.Username())
+	}
+	bad := map[string]func(ansible.Params){
+		"password":           func(p ansible.Params) { p["monitor_uri"] = "postgres://autoctl_node:pw@h/pg_auto_failover" },
+		"postgres:// URI":    func(p ansible.Params) { p["monitor_uri"] = "h:5432" },
+		"candidate_priority": func(p ansible.Params) { p["candidate_priority"] = 101 },
+		"name must":          func(p ansible.Params) { p["name"] = "bad name" },
+		"replication_password": func(p ansible.Params) {
+			delete(p, "replication_password")
+		},
+		"absolute":         func(p ansible.Params) { p["pgdata"] = "pgdata" },
+		"single monitor":   func(p ansible.Params) { p["monitor_uri"] = "postgres://a:1,b:2/pg_auto_failover" },
+		"section.name":     func(p ansible.Params) { p["keeper_settings"] = map[string]any{"nodot": "1"} },
+		"line breaks":      func(p ansible.Params) { p["monitor_password"] = "a\nb" },
+		"pgport must":      func(p ansible.Params) { p["pgport"] = 0 },
+		"lower-case ident": func(p ansible.Params) { p["formation"] = "Bad-Name" },
+	}
+	for want, mutate := range bad {
+		p := base()
+		mutate(p)
+		if _, err := readOptions(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v", want, err)
+		}
+	}
+}
+
+func TestSettled(t *testing.T) {
+	n := pgaf.Node{ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary}
+	if !settled(n) {
+		t.Error("secondary/secondary not settled")
+	}
+	n.ReportedState = pgaf.StateCatchingUp
+	if settled(n) {
+		t.Error("catchingup/secondary settled")
+	}
+	nodes := []pgaf.Node{
+		{Group: 0, ReportedState: pgaf.StatePrimary, AssignedState: pgaf.StateApplySettings},
+		{Group: 0, ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary},
+	}
+	if groupSettled(nodes, 0) {
+		t.Error("group with a primary in apply_settings is settled")
+	}
+	if !groupSettled(nodes, 1) {
+		t.Error("empty group not settled")
+	}
+}
+
+func TestPassEntries(t *testing.T) {
+	o := nodeOptions(t)
+	o.monitorPassword, o.replicationPassword = "m", "r"
+	e := passEntries(o)
+	if len(e) != 2 || e[0] != (pgautoctl.PassEntry{Host: "10.0.0.10", Port: "5432", DB: "pg_auto_failover", User: "autoctl_node", Password: "m"}) ||
+		e[1].User != replicationUser || e[1].Host != "*" {
+		t.Errorf("passEntries = %+v", e)
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	"pgafha/internal/pgaf"
+	"pgafha/internal/pgautoctl"
+)
+
+// connectTimeout bounds the first contact with the monitor, so a wrong
+// address fails in seconds rather than at the module's timeout.
+const connectTimeout = 15 * time.Second
+
+// connectMonitor connects as the node's keeper will (same URI, same
+// password) and checks the formation exists.
+func connectMonitor(ctx context.Context, o options) (*pgaf.Monitor, error) {
+	u := *o.monitorURI
+	if o.monitorPassword != "" {
+		u.User = url.UserPassword(u.User.Username(), o.monitorPassword)
+	}
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	mon, err := pgaf.Connect(cctx, u.String())
+	if err != nil {
+		hint := ""
+		switch {
+		case errors.Is(err, pgaf.ErrAuth):
+			hint = " (check monitor_password: it must match the monitor's autoctl_node_password)"
+		case errors.Is(err, context.DeadlineExceeded):
+			hint = fmt.Sprintf(" (no answer within %s: check the host and port of monitor_uri)", connectTimeout)
+		}
+		return nil, fmt.Errorf("%w%s", err, hint)
+	}
+	if _, err := mon.Formation(ctx, o.formation); err != nil {
+		mon.Close(context.WithoutCancel(ctx))
+		if errors.Is(err, pgaf.ErrNoFormation) {
+			return nil, fmt.Errorf("%w: create the formation on the monitor first (pg_autoctl create formation), or use an existing one", err)
+		}
+		return nil, err
+	}
+	return mon, nil
+}
+
+// observe finds this node on the monitor: by the node id of its local
+// state when it has one, else by name or address (a stale record).
+func observe(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, l pgautoctl.Local, o options) (registration, error) {
+	var reg registration
+	nodes, err := mon.Nodes(ctx, o.formation)
+	if err != nil {
+		return reg, err
+	}
+	if l.Config != nil && l.HasState {
+		ln, err := r.ShowLocalState(ctx, l.PGData)
+		if err != nil {
+			return reg, err
+		}
+		reg.local = &ln
+		for i := range nodes {
+			if nodes[i].ID == ln.NodeID {
+				reg.node = &nodes[i]
+			}
+		}
+		return reg, nil
+	}
+	if l.Config == nil {
+		for i := range nodes {
+			if nodes[i].Name == o.name || (nodes[i].Host == o.hostname && nodes[i].Port == o.port) {
+				reg.stale = &nodes[i]
+			}
+		}
+	}
+	return reg, nil
+}
+
+// reobserve looks again after a create, for the report and the next steps.
+func reobserve(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options) (pgautoctl.Local, registration, plan, error) {
+	l, err := r.Inspect(o.pgdata)
+	if err != nil {
+		return l, registration{}, plan{}, err
+	}
+	reg, err := observe(ctx, r, mon, l, o)
+	if err != nil {
+		return l, reg, plan{}, err
+	}
+	p, err := decide(l, reg, o)
+	if err != nil {
+		return l, reg, p, fmt.Errorf("after the create: %w", err)
+	}
+	if p.create != "" {
+		return l, reg, p, fmt.Errorf("pg_autoctl create of node %q returned but its initialisation is not complete (%s still present or no state): see the node's pg_autoctl logs", o.name, l.Paths.Init)
+	}
+	return l, reg, p, nil
+}
+
+// formationURI is what applications connect with; "" if the monitor cannot
+// tell (it is reported, never needed for a decision).
+func formationURI(ctx context.Context, mon *pgaf.Monitor, o options) string {
+	uri, err := mon.FormationURI(ctx, o.formation, "")
+	if err != nil {
+		return ""
+	}
+	return uri
+}
+
+// passEntries are the ~/.pgpass lines this node needs: autoctl_node on the
+// monitor, and pgautofailover_replicator on whichever node is primary.
+func passEntries(o options) []pgautoctl.PassEntry {
+	var e []pgautoctl.PassEntry
+	if o.monitorPassword != "" {
+		port := o.monitorURI.Port()
+		if port == "" {
+			port = "5432"
+		}
+		db := o.monitorURI.Path
+		if len(db) > 0 && db[0] == '/' {
+			db = db[1:]
+		}
+		e = append(e, pgautoctl.PassEntry{Host: o.monitorURI.Hostname(), Port: port, DB: db, User: o.monitorURI.User.Username(), Password: o.monitorPassword})
+	}
+	if o.replicationPassword != "" {
+		e = append(e, pgautoctl.PassEntry{Host: "*", Port: "*", DB: "*", User: replicationUser, Password: o.replicationPassword})
+	}
+	return e
+}
+
+// replicationUser is the role pg_auto_failover streams and rewinds with.
+const replicationUser = "pgautofailover_replicator"
+
+// unreachable tells a monitor that does not answer (yet) from one that
+// answers wrongly (authentication, not a monitor, no such formation).
+func unreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, context.DeadlineExceeded)
+}

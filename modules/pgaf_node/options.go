@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/pgautoctl"
+)
+
+// options are the validated module options.
+type options struct {
+	state, pgdata, hostname, name, formation, listen, binDir, osUser string
+	port, candidatePriority                                          int
+	replicationQuorum                                                bool
+	monitorURI                                                       *url.URL
+	monitorPassword, replicationPassword                             string
+	sec                                                              pgautoctl.Security
+	keeperSettings                                                   map[string]string
+}
+
+var (
+	nodeName   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+	configKey  = regexp.MustCompile(`^[a-z_]+\.[a-z_]+$`)
+	formations = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
+
+func readOptions(p ansible.Params) (options, error) {
+	o := options{
+		state: p.String("state"), pgdata: p.String("pgdata"), hostname: p.String("hostname"),
+		name: p.String("name"), formation: p.String("formation"), listen: p.String("listen_addresses"),
+		binDir: p.String("pg_bin_dir"), osUser: p.String("os_user"), port: p.Int("pgport"),
+		candidatePriority: p.Int("candidate_priority"), replicationQuorum: p.Bool("replication_quorum"),
+		monitorPassword: p.String("monitor_password"), replicationPassword: p.String("replication_password"),
+		sec: pgautoctl.Security{
+			Auth: p.String("auth"), SSL: p.String("ssl"), SSLMode: p.String("ssl_mode"),
+			CAFile: p.String("ssl_ca_file"), CRLFile: p.String("ssl_crl_file"),
+			ServerCert: p.String("server_cert"), ServerKey: p.String("server_key"),
+		},
+	}
+	if !strings.HasPrefix(o.pgdata, "/") {
+		return o, fmt.Errorf("pgdata must be an absolute path, got %q", o.pgdata)
+	}
+	if o.port < 1 || o.port > 65535 {
+		return o, fmt.Errorf("pgport must be between 1 and 65535, got %d", o.port)
+	}
+	if strings.TrimSpace(o.hostname) == "" || strings.ContainsAny(o.hostname, " /@?,") {
+		return o, fmt.Errorf("hostname must be the host name or IP address the other nodes and the monitor use to reach this node, got %q", o.hostname)
+	}
+	if !nodeName.MatchString(o.name) {
+		return o, fmt.Errorf("name must be 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit), got %q", o.name)
+	}
+	if !formations.MatchString(o.formation) {
+		return o, fmt.Errorf("formation must be a lower-case identifier, got %q", o.formation)
+	}
+	if o.candidatePriority < 0 || o.candidatePriority > 100 {
+		return o, fmt.Errorf("candidate_priority must be between 0 (never promoted) and 100, got %d", o.candidatePriority)
+	}
+	if strings.TrimSpace(o.listen) == "" {
+		return o, fmt.Errorf("listen_addresses must not be empty (use '*' or a comma-separated list of addresses)")
+	}
+	var err error
+	if o.monitorURI, err = parseMonitorURI(p.String("monitor_uri")); err != nil {
+		return o, err
+	}
+	if err := o.sec.Validate(); err != nil {
+		return o, err
+	}
+	if o.sec.Auth == pgautoctl.AuthSCRAM && o.replicationPassword == "" {
+		return o, fmt.Errorf("auth=%s needs replication_password: standbys log in to the primary as pgautofailover_replicator with it", pgautoctl.AuthSCRAM)
+	}
+	for name, pw := range map[string]string{"monitor_password": o.monitorPassword, "replication_password": o.replicationPassword} {
+		if pw == "" {
+			continue
+		}
+		if strings.ContainsAny(pw, "\x00\r\n") {
+			return o, fmt.Errorf("%s must not contain NUL or line breaks (it is stored in ~/.pgpass)", name)
+		}
+	}
+	if o.keeperSettings, err = readKeeperSettings(p.Dict("keeper_settings")); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// parseMonitorURI accepts the URI pgaf_monitor returns. A password in it is
+// refused: pg_autoctl would copy it into its world-readable config file.
+func parseMonitorURI(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return nil, fmt.Errorf("monitor_uri must be a postgres:// URI such as postgres://autoctl_node@monitor-host:5432/pg_auto_failover?sslmode=require, got %q", ansible.RedactConnString(s))
+	}
+	if _, hasPw := u.User.Password(); hasPw {
+		return nil, fmt.Errorf("monitor_uri must not contain a password (pg_autoctl stores the URI in its world-readable config): pass it as monitor_password, which goes to the postgres user's ~/.pgpass")
+	}
+	if strings.Contains(u.Host, ",") {
+		return nil, fmt.Errorf("monitor_uri must name a single monitor host, got %q", u.Host)
+	}
+	if u.User.Username() == "" {
+		u.User = url.User("autoctl_node")
+	}
+	return u, nil
+}
+
+func readKeeperSettings(d map[string]any) (map[string]string, error) {
+	out := map[string]string{}
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !configKey.MatchString(k) {
+			return nil, fmt.Errorf("keeper_settings: %q is not a pg_autoctl config key of the form section.name (e.g. timeout.network_partition_timeout)", k)
+		}
+		switch v := d[k].(type) {
+		case string:
+			out[k] = v
+		case int64:
+			out[k] = strconv.FormatInt(v, 10)
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		default:
+			return nil, fmt.Errorf("keeper_settings: %s must be a string or an integer, got %v", k, v)
+		}
+	}
+	return out, nil
+}
+
+// monitorEndpoint is what identifies a monitor: host, port, database, user.
+func monitorEndpoint(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	return fmt.Sprintf("%s@%s:%s%s", u.User.Username(), u.Hostname(), port, u.Path)
+}

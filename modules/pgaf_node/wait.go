@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"pgafha/internal/localpg"
+	"pgafha/internal/pgaf"
+	"pgafha/internal/pgautoctl"
+)
+
+// serviceGrace is how long the keeper may take to show up after its unit
+// was started before the module says it is not running at all.
+const serviceGrace = 30 * time.Second
+
+// settledStates are the states a node rests in. wait_primary is where a
+// primary rests while its standby is unavailable; maintenance is set by
+// an operator.
+var settledStates = map[pgaf.State]bool{
+	pgaf.StateSingle: true, pgaf.StatePrimary: true, pgaf.StateSecondary: true,
+	pgaf.StateWaitPrimary: true, pgaf.StateMaintenance: true,
+}
+
+// settled reports whether the monitor sees the node at rest.
+func settled(n pgaf.Node) bool { return n.Stable() && settledStates[n.ReportedState] }
+
+// groupSettled reports whether every node of the group is at rest: the
+// monitor's policy setters push the primary through apply_settings and
+// refuse to run during another transition.
+func groupSettled(nodes []pgaf.Node, group int) bool {
+	for _, n := range nodes {
+		if n.Group == group && !settled(n) {
+			return false
+		}
+	}
+	return true
+}
+
+func byID(nodes []pgaf.Node, id int64) *pgaf.Node {
+	for i := range nodes {
+		if nodes[i].ID == id {
+			return &nodes[i]
+		}
+	}
+	return nil
+}
+
+// converge waits for the keeper (run by its systemd unit) and for the
+// monitor to report the node at rest, then corrects the replication policy
+// and, on the primary, the replication password.
+func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options, p plan, rep *report) (pgaf.Node, error) {
+	if err := waitForService(ctx, r, o.pgdata); err != nil {
+		return pgaf.Node{}, err
+	}
+	// The monitor still shows the state the create left, so a settled
+	// record alone does not prove the keeper is back: its Postgres must be.
+	if err := waitLocalPostgres(ctx, o.port); err != nil {
+		return pgaf.Node{}, err
+	}
+	ln, err := r.ShowLocalState(ctx, o.pgdata)
+	if err != nil {
+		return pgaf.Node{}, err
+	}
+	nodes, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
+		n := byID(nodes, ln.NodeID)
+		return n != nil && settled(*n)
+	})
+	if err != nil {
+		return pgaf.Node{}, fmt.Errorf("wait for node %q (id %d) to reach a stable state: %w", o.name, ln.NodeID, err)
+	}
+	n := byID(nodes, ln.NodeID)
+	if n == nil {
+		return pgaf.Node{}, fmt.Errorf("node %q (id %d) is no longer on the monitor", o.name, ln.NodeID)
+	}
+	if p.policyChange() {
+		if err := setPolicy(ctx, mon, o, *n, p); err != nil {
+			return pgaf.Node{}, err
+		}
+		nodes, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return groupSettled(nodes, n.Group) })
+		if err != nil {
+			return pgaf.Node{}, fmt.Errorf("wait for the group to apply the new settings of node %q: %w", o.name, err)
+		}
+		n = byID(nodes, ln.NodeID)
+	}
+	if o.replicationPassword != "" && n.Role() == pgaf.RolePrimary {
+		changed, err := ensureReplicationPassword(ctx, o)
+		if err != nil {
+			return pgaf.Node{}, err
+		}
+		rep.replicationPassword(changed)
+	}
+	return *n, nil
+}
+
+// setPolicy changes candidate priority and replication quorum, one setter
+// at a time with the group at rest before each (they are not idempotent:
+// compare first, which decide did).
+func setPolicy(ctx context.Context, mon *pgaf.Monitor, o options, n pgaf.Node, p plan) error {
+	wait := func() error {
+		_, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return groupSettled(nodes, n.Group) })
+		if err != nil {
+			return fmt.Errorf("wait for group %d to be at rest before changing node %q: %w", n.Group, o.name, err)
+		}
+		return nil
+	}
+	if p.priority != nil {
+		if err := wait(); err != nil {
+			return err
+		}
+		if err := mon.SetCandidatePriority(ctx, o.formation, n.Name, *p.priority); err != nil {
+			return err
+		}
+	}
+	if p.quorum != nil {
+		if err := wait(); err != nil {
+			return err
+		}
+		if err := mon.SetReplicationQuorum(ctx, o.formation, n.Name, *p.quorum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureReplicationPassword sets pgautofailover_replicator's password on the
+// primary when it does not verify; it reaches the standbys through WAL.
+// pg_autoctl creates that role without a password.
+func ensureReplicationPassword(ctx context.Context, o options) (bool, error) {
+	conn, err := localpg.Connect(ctx, o.port, "postgres")
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	ok, err := localpg.PasswordVerifies(ctx, conn, replicationUser, o.replicationPassword)
+	if err != nil || ok {
+		return false, err
+	}
+	return true, localpg.SetPassword(ctx, conn, replicationUser, o.replicationPassword)
+}
+
+// waitForService waits for `pg_autoctl run` (started by the systemd unit)
+// to appear for pgdata.
+func waitForService(ctx context.Context, r *pgautoctl.Runner, pgdata string) error {
+	deadline := time.Now().Add(serviceGrace)
+	for {
+		l, err := r.Inspect(pgdata)
+		if err != nil || l.ServicePID != 0 {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pg_autoctl is not running for the node at %s (no live process in %s after %s): start its service (systemctl start pg_autoctl-node) or use state=present", pgdata, l.Paths.PID, serviceGrace)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for pg_autoctl to run the node at %s: %w", pgdata, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// predictPassword tells, in check mode, whether the primary's replication
+// password would be set (read-only: it only reads pg_authid).
+func predictPassword(ctx context.Context, o options, l pgautoctl.Local, reg registration, rep *report) error {
+	if o.state != "running" || o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
+		return nil
+	}
+	conn, err := localpg.Connect(ctx, o.port, "postgres")
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	ok, err := localpg.PasswordVerifies(ctx, conn, replicationUser, o.replicationPassword)
+	if err != nil {
+		return err
+	}
+	rep.replicationPassword(!ok)
+	return nil
+}
+
+// waitLocalPostgres waits until the node's Postgres, started by its keeper,
+// accepts connections.
+func waitLocalPostgres(ctx context.Context, port int) error {
+	for {
+		conn, err := localpg.Connect(ctx, port, "postgres")
+		if err == nil {
+			return conn.Close(context.WithoutCancel(ctx))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the node's Postgres to accept connections: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

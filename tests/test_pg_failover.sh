@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The failover acceptance test: checks that the formation is healthy, kills
+# the primary's container, measures the standby's promotion (RTO) and the
+# client-visible write outage, proves that no acknowledged commit was lost,
+# and starts the container again until the formation is healthy.
+# It runs playbooks/failover_test.yml (module pgaf_failover_test) on this
+# Incus host against the formation of an inventory, and prints a summary.
+#
+#   bash tests/test_pg_failover.sh
+#
+# Exit codes (as the original script):
+#   0 pass
+#   1 unhealthy baseline: nothing was stopped
+#   2 failover test failed: target missed, no promotion, rejoin timeout,
+#     acknowledged commit lost, writes not resumed, or the run aborted
+#   3 missing tool: module not built, ansible-playbook, python3 or incus
+#     missing, or the Incus daemon not reachable
+#   64 bad setting (e.g. RTO_TARGET_SECONDS is not a positive number)
+#
+# Environment:
+#   RTO_TARGET_SECONDS  promotion target in seconds (60; fractions allowed)
+#   REJOIN_TIMEOUT      seconds for the formation to heal after the restart (120)
+#   CYCLES              failovers in a row (1)
+#   SCENARIO            stop (default) or freeze (pause the primary, expect no failover)
+#   FREEZE_SECONDS      pause length of the freeze scenario (3)
+#   INVENTORY           inventory/lab.yml; tests use tests/inventory/e2e.yml
+#   PGAF_LIBRARY        directory of the built modules (library/)
+#   FAILOVER_RESULT     also keep the module's JSON result in this file
+# Ansible's own settings (e.g. ANSIBLE_VAULT_PASSWORD_FILE) pass through.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+INVENTORY=${INVENTORY:-$ROOT/inventory/lab.yml}
+PGAF_LIBRARY=${PGAF_LIBRARY:-$ROOT/library}
+RTO_TARGET_SECONDS=${RTO_TARGET_SECONDS:-60}
+REJOIN_TIMEOUT=${REJOIN_TIMEOUT:-120}
+CYCLES=${CYCLES:-1}
+SCENARIO=${SCENARIO:-stop}
+FREEZE_SECONDS=${FREEZE_SECONDS:-3}
+
+say() { printf 'test_pg_failover: %s\n' "$*" >&2; }
+missing() {
+	say "missing tool: $*"
+	exit 3
+}
+usage() {
+	say "$*"
+	exit 64
+}
+
+# --- tools ------------------------------------------------------------------
+command -v incus >/dev/null || missing "incus is not on PATH (install Incus; see scripts/lab-host.sh)"
+command -v ansible-playbook >/dev/null || missing "ansible-playbook is not on PATH (apt-get install ansible)"
+command -v python3 >/dev/null || missing "python3 is not on PATH"
+[[ -x $PGAF_LIBRARY/pgaf_failover_test ]] ||
+	missing "module $PGAF_LIBRARY/pgaf_failover_test is not built (run ./build.sh)"
+incus info >/dev/null 2>&1 || missing "the Incus daemon does not answer (incus info failed; is incusd running?)"
+[[ -f $INVENTORY ]] || usage "inventory $INVENTORY not found (set INVENTORY)"
+
+number='^[0-9]+([.][0-9]+)?$'
+[[ $RTO_TARGET_SECONDS =~ $number ]] || usage "RTO_TARGET_SECONDS must be a number of seconds, got '$RTO_TARGET_SECONDS'"
+[[ $FREEZE_SECONDS =~ $number ]] || usage "FREEZE_SECONDS must be a number of seconds, got '$FREEZE_SECONDS'"
+[[ $REJOIN_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage "REJOIN_TIMEOUT must be a whole number of seconds, got '$REJOIN_TIMEOUT'"
+[[ $CYCLES =~ ^[1-9][0-9]*$ ]] || usage "CYCLES must be a positive whole number, got '$CYCLES'"
+[[ $SCENARIO == stop || $SCENARIO == freeze ]] || usage "SCENARIO must be stop or freeze, got '$SCENARIO'"
+
+# --- run --------------------------------------------------------------------
+work=$(mktemp -d) # 0700: the arguments file holds passwords
+trap 'rm -rf -- "$work"' EXIT
+result=$work/result.json
+
+python3 - "$work/vars.json" "$work/args.json" <<PY
+import json, sys
+json.dump({
+    "failover_test_rto_target_seconds": float("$RTO_TARGET_SECONDS"),
+    "failover_test_rejoin_timeout": int("$REJOIN_TIMEOUT"),
+    "failover_test_cycles": int("$CYCLES"),
+    "failover_test_scenario": "$SCENARIO",
+    "failover_test_freeze_seconds": float("$FREEZE_SECONDS"),
+    "failover_test_args_file": sys.argv[2],
+}, open(sys.argv[1], "w"))
+PY
+
+say "inventory $INVENTORY, scenario $SCENARIO, RTO target ${RTO_TARGET_SECONDS} s, cycles $CYCLES"
+# Ansible only turns the inventory (and vault) into the module's arguments;
+# the module runs as this script's child, so that Ctrl-C reaches it and the
+# script waits while it restores what it stopped and reports.
+ANSIBLE_CONFIG=$ROOT/ansible.cfg ANSIBLE_LIBRARY=$PGAF_LIBRARY ANSIBLE_NOCOLOR=1 \
+	ansible-playbook -i "$INVENTORY" "$ROOT/playbooks/failover_test.yml" -e "@$work/vars.json" >"$work/ansible.log" 2>&1 || true
+if [[ ! -s $work/args.json ]]; then
+	cat "$work/ansible.log" >&2
+	say "could not build the module's arguments from inventory $INVENTORY"
+	exit 2
+fi
+rc=0
+"$PGAF_LIBRARY/pgaf_failover_test" "$work/args.json" >"$result" || rc=$?
+[[ -z ${FAILOVER_RESULT:-} ]] || cp -- "$result" "$FAILOVER_RESULT"
+if ! python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$result" 2>/dev/null; then
+	cat "$result" >&2
+	say "the module did not return a JSON result (exit $rc)"
+	exit 2
+fi
+
+python3 - "$result" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+def fig(key):
+    v = r.get(key)
+    return "n/a" if v is None else f"{v:.2f} s"
+print(f"outcome: {r.get('outcome', 'error')}")
+print(f"  {r.get('msg', '')}")
+if r.get("cycles_run"):
+    print(f"  primary: {r.get('old_primary') or '-'} -> {r.get('new_primary') or '-'}")
+    print(f"  RTO: {fig('rto_seconds')} (target {r.get('rto_target_seconds')} s)")
+    print(f"  write outage: {fig('write_outage_seconds')}")
+    print(f"  rejoin: {fig('rejoin_seconds')}")
+    print(f"  acknowledged_commits={r.get('acknowledged_commits')} lost_commits={r.get('lost_commits')} "
+          f"unknown_commits={r.get('unknown_commits')}")
+    for name, s in (r.get("summary") or {}).items():
+        if s:
+            print(f"  {name}: median {s['median']:.2f} max {s['max']:.2f} over {s['n']} cycles")
+    for e in r.get("timeline") or []:
+        print(f"    {e['t']:+8.3f} s  {e['node']:<16} {e['reported_state']:>17} -> {e['goal_state']:<17} "
+              f"health {e['health']:>2}  ({e['source']})")
+PY
+outcome=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("outcome", "error"))' "$result")
+
+case $outcome in
+passed | ridden_out) exit 0 ;;
+unhealthy_baseline) exit 1 ;;
+incus_unavailable) exit 3 ;;
+*) exit 2 ;;
+esac
