@@ -35,6 +35,7 @@ var spec = ansible.Spec{
 		{Name: "server_cert", Type: ansible.TypeStr},
 		{Name: "server_key", Type: ansible.TypeStr},
 		{Name: "keeper_settings", Type: ansible.TypeDict},
+		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "pg_bin_dir", Type: ansible.TypeStr},
 		{Name: "os_user", Type: ansible.TypeStr, Default: "postgres"},
 	},
@@ -98,6 +99,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if err := predictPassword(ctx, o, local, reg, rep); err != nil {
 			return err
 		}
+		if p.create == "" && local.Data == pgautoctl.DataCluster && o.hbaRules != nil {
+			changed, err := ensureHBA(ctx, local.PGData, o.port, o.hbaRules, true)
+			if err != nil {
+				return err
+			}
+			rep.hba(changed)
+		}
 		rep.write(m, reg.node, formationURI(ctx, mon, o))
 		return nil
 	}
@@ -112,6 +120,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 	if err := applyLocal(ctx, r, local, p); err != nil {
 		return err
+	}
+	if o.hbaRules != nil {
+		changed, err := ensureHBA(ctx, local.PGData, o.port, o.hbaRules, false)
+		if err != nil {
+			return err
+		}
+		rep.hba(changed)
 	}
 
 	// Running: wait for a stable state, then correct the policy.

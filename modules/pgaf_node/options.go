@@ -21,6 +21,7 @@ type options struct {
 	monitorPassword, replicationPassword                             string
 	sec                                                              pgautoctl.Security
 	keeperSettings                                                   map[string]string
+	hbaRules                                                         []string
 }
 
 var (
@@ -82,6 +83,13 @@ func readOptions(p ansible.Params) (options, error) {
 		}
 	}
 	if o.keeperSettings, err = readKeeperSettings(p.Dict("keeper_settings")); err != nil {
+		return o, err
+	}
+	if p.IsSet("hba_rules") {
+		// An empty list is a wish too: remove the lines managed here.
+		o.hbaRules = append([]string{}, p.Strings("hba_rules")...)
+	}
+	if err := checkHBARules(o.hbaRules); err != nil {
 		return o, err
 	}
 	return o, nil

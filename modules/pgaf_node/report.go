@@ -64,6 +64,13 @@ func (r *report) pgpass(changed bool) {
 	}
 }
 
+func (r *report) hba(changed bool) {
+	if changed {
+		r.extra = append(r.extra, "update the pg_hba.conf rules managed here")
+		r.before["hba_rules"], r.after["hba_rules"] = "different", r.o.hbaRules
+	}
+}
+
 func (r *report) replicationPassword(changed bool) {
 	if changed {
 		r.extra = append(r.extra, "set the password of "+replicationUser)

@@ -126,6 +126,10 @@ assert_eq "$(ct pgaf-replica -- env PGPASSWORD=$LAB_PASSWORD psql -X -At -w "$MO
 assert_eq "$(ct pgaf-replica -- stat -c '%a %U' $PGAF_HOME/.pgpass)" "600 postgres" "mode and owner of ~postgres/.pgpass"
 assert_not_contains "$(ct pgaf-replica -- cat "$PGAF_HOME/.config/pg_autoctl$NODE_PGDATA/pg_autoctl.cfg")" "$LAB_PASSWORD" "pg_autoctl.cfg"
 
+check "the application role and database exist; the Incus host may log in as app (TLS), through the formation URI"
+assert_eq "$(PGPASSWORD=$LAB_PASSWORD psql -X -At -w "postgres://app@10.66.1.11:5432,10.66.1.12:5432/app?target_session_attrs=read-write&sslmode=require&connect_timeout=5" \
+	-c "select current_user || ' ' || current_database() || ' ' || ssl from pg_stat_ssl where pid = pg_backend_pid()")" "app app true" "application login from the Incus host"
+
 check "monitor failure-detection settings applied"
 assert_eq "$(mon_sql "select setting from pg_settings where name in ('pgautofailover.node_considered_unhealthy_timeout', 'pgautofailover.primary_demote_timeout') order by name" | paste -sd/)" 4000/1000 "node_considered_unhealthy_timeout/primary_demote_timeout"
 
