@@ -66,7 +66,7 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 	}
 	pwOK := true
 	if o.password != "" {
-		if pwOK, err = localpg.PasswordVerifies(ctx, conn, "autoctl_node", o.password); err != nil {
+		if pwOK, err = localpg.PasswordVerifies(ctx, conn, autoctlUser, o.password); err != nil {
 			return err
 		}
 	}
@@ -81,7 +81,7 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 		}
 	}
 	if !pwOK {
-		if err := localpg.SetPassword(ctx, conn, "autoctl_node", o.password); err != nil {
+		if err := localpg.SetPassword(ctx, conn, autoctlUser, o.password); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func waitForService(ctx context.Context, r *pgautoctl.Runner, pgdata string) (pg
 // connectWhenReady retries while PostgreSQL is still starting up.
 func connectWhenReady(ctx context.Context, port int) (*pgx.Conn, error) {
 	for {
-		conn, err := localpg.Connect(ctx, port, "pg_auto_failover")
+		conn, err := localpg.Connect(ctx, port, monitorDB)
 		if err == nil {
 			return conn, nil
 		}

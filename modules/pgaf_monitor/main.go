@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"pgafha/internal/ansible"
@@ -34,6 +35,12 @@ var spec = ansible.Spec{
 	},
 }
 
+// The monitor's database and the role data nodes log in as.
+const (
+	monitorDB   = "pg_auto_failover"
+	autoctlUser = "autoctl_node"
+)
+
 func main() { ansible.Main(spec, run) }
 
 func run(ctx context.Context, m *ansible.Module) error {
@@ -62,6 +69,21 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 	rep := newReport(o, local, p)
+
+	// pg_autoctl commands run on this host (show state, show uri, perform
+	// switchover) log in to the monitor over TCP as autoctl_node, like the
+	// data nodes do: they read the password from the same ~/.pgpass.
+	if o.password != "" {
+		entry := pgautoctl.PassEntry{Host: o.hostname, Port: strconv.Itoa(o.port), DB: monitorDB, User: autoctlUser, Password: o.password}
+		changed, err := r.EnsurePgpass([]pgautoctl.PassEntry{entry}, m.CheckMode())
+		if err != nil {
+			return fmt.Errorf("store the autoctl_node password for pg_autoctl commands: %w", err)
+		}
+		if changed {
+			rep.before["pgpass"], rep.after["pgpass"] = "no autoctl_node entry", "autoctl_node entry"
+			rep.note("update ~/.pgpass of " + o.osUser)
+		}
+	}
 
 	// Act on the files (create, config), unless in check mode.
 	if p.create != "" && !m.CheckMode() {
