@@ -1,39 +1,21 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"pgafha/internal/ansible"
+	"pgafha/internal/ansible/ansibletest"
 )
 
 // execute runs the module in-process as Ansible would and returns its
 // raw output and decoded result.
 func execute(t *testing.T, args map[string]any) (string, map[string]any) {
 	t.Helper()
-	data, err := json.Marshal(args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "args")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	ansible.Execute(context.Background(), spec, []string{path}, &out, run)
-	var res map[string]any
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
-	}
-	return out.String(), res
+	out, res, _ := ansibletest.Run(t, spec, run, args)
+	return out, res
 }
 
 func TestBadInputFailsBeforeConnecting(t *testing.T) {

@@ -10,22 +10,14 @@ import (
 	"testing"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/ansible/ansibletest"
 	"pgafha/internal/pgaf"
 )
 
+// execute runs the module in-process on args and returns its JSON result.
 func execute(t *testing.T, args map[string]any) (map[string]any, int) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "args.json")
-	data, _ := json.Marshal(args)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	code := ansible.Execute(context.Background(), spec, []string{path}, &out, run)
-	var res map[string]any
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
-	}
+	_, res, code := ansibletest.Run(t, spec, run, args)
 	return res, code
 }
 

@@ -9,30 +9,18 @@ import (
 	"strings"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
 )
 
 var spec = ansible.Spec{
 	Name:           "pgaf_monitor",
 	DefaultTimeout: 120,
-	Options: []ansible.Option{
+	Options: append([]ansible.Option{
 		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
-		{Name: "pgdata", Type: ansible.TypeStr, Required: true},
-		{Name: "pgport", Type: ansible.TypeInt, Default: 5432},
-		{Name: "hostname", Type: ansible.TypeStr, Required: true},
-		{Name: "listen_addresses", Type: ansible.TypeStr, Default: "*"},
-		{Name: "auth", Type: ansible.TypeStr, Default: pgautoctl.AuthSCRAM, Choices: []string{pgautoctl.AuthSCRAM, pgautoctl.AuthTrust}},
 		{Name: "autoctl_node_password", Type: ansible.TypeStr, NoLog: true},
-		{Name: "ssl", Type: ansible.TypeStr, Default: pgautoctl.SSLSelfSigned, Choices: []string{pgautoctl.SSLSelfSigned, pgautoctl.SSLFiles, pgautoctl.SSLDisabled}},
-		{Name: "ssl_mode", Type: ansible.TypeStr, Choices: pgautoctl.SSLModes},
-		{Name: "ssl_ca_file", Type: ansible.TypeStr},
-		{Name: "ssl_crl_file", Type: ansible.TypeStr},
-		{Name: "server_cert", Type: ansible.TypeStr},
-		{Name: "server_key", Type: ansible.TypeStr},
 		{Name: "settings", Type: ansible.TypeDict},
-		{Name: "pg_bin_dir", Type: ansible.TypeStr},
-		{Name: "os_user", Type: ansible.TypeStr, Default: "postgres"},
-	},
+	}, localnode.Options()...),
 }
 
 // The monitor's database and the role data nodes log in as.
@@ -51,11 +39,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 	for _, w := range o.sec.Warnings() {
 		m.Result.Warn(w)
 	}
-	r, err := pgautoctl.NewRunner(o.osUser, o.binDir)
+	r, err := localnode.Runner(o.osUser, o.binDir)
 	if err != nil {
-		return err
-	}
-	if err := r.DropPrivileges(); err != nil {
 		return err
 	}
 
@@ -129,25 +114,9 @@ func readOptions(p ansible.Params) (options, error) {
 		state: p.String("state"), pgdata: p.String("pgdata"), hostname: p.String("hostname"),
 		listen: p.String("listen_addresses"), binDir: p.String("pg_bin_dir"), osUser: p.String("os_user"),
 		password: p.String("autoctl_node_password"), port: p.Int("pgport"), settings: p.Dict("settings"),
-		sec: pgautoctl.Security{
-			Auth: p.String("auth"), SSL: p.String("ssl"), SSLMode: p.String("ssl_mode"),
-			CAFile: p.String("ssl_ca_file"), CRLFile: p.String("ssl_crl_file"),
-			ServerCert: p.String("server_cert"), ServerKey: p.String("server_key"),
-		},
+		sec: localnode.Security(p),
 	}
-	if !strings.HasPrefix(o.pgdata, "/") {
-		return o, fmt.Errorf("pgdata must be an absolute path, got %q", o.pgdata)
-	}
-	if o.port < 1 || o.port > 65535 {
-		return o, fmt.Errorf("pgport must be between 1 and 65535, got %d", o.port)
-	}
-	if strings.TrimSpace(o.hostname) == "" || strings.ContainsAny(o.hostname, " /@?") {
-		return o, fmt.Errorf("hostname must be the host name or IP address nodes use to reach the monitor, got %q", o.hostname)
-	}
-	if strings.TrimSpace(o.listen) == "" {
-		return o, fmt.Errorf("listen_addresses must not be empty (use '*' or a comma-separated list of addresses)")
-	}
-	if err := o.sec.Validate(); err != nil {
+	if err := localnode.Validate(p, "data nodes"); err != nil {
 		return o, err
 	}
 	switch {

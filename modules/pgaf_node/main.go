@@ -8,17 +8,15 @@ import (
 	"fmt"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
 )
 
 var spec = ansible.Spec{
 	Name:           "pgaf_node",
 	DefaultTimeout: 300,
-	Options: []ansible.Option{
+	Options: append([]ansible.Option{
 		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
-		{Name: "pgdata", Type: ansible.TypeStr, Required: true},
-		{Name: "pgport", Type: ansible.TypeInt, Default: 5432},
-		{Name: "hostname", Type: ansible.TypeStr, Required: true},
 		{Name: "name", Type: ansible.TypeStr, Required: true},
 		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
 		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
@@ -26,19 +24,9 @@ var spec = ansible.Spec{
 		{Name: "replication_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "candidate_priority", Type: ansible.TypeInt, Default: 50},
 		{Name: "replication_quorum", Type: ansible.TypeBool, Default: true},
-		{Name: "listen_addresses", Type: ansible.TypeStr, Default: "*"},
-		{Name: "auth", Type: ansible.TypeStr, Default: pgautoctl.AuthSCRAM, Choices: []string{pgautoctl.AuthSCRAM, pgautoctl.AuthTrust}},
-		{Name: "ssl", Type: ansible.TypeStr, Default: pgautoctl.SSLSelfSigned, Choices: []string{pgautoctl.SSLSelfSigned, pgautoctl.SSLFiles, pgautoctl.SSLDisabled}},
-		{Name: "ssl_mode", Type: ansible.TypeStr, Choices: pgautoctl.SSLModes},
-		{Name: "ssl_ca_file", Type: ansible.TypeStr},
-		{Name: "ssl_crl_file", Type: ansible.TypeStr},
-		{Name: "server_cert", Type: ansible.TypeStr},
-		{Name: "server_key", Type: ansible.TypeStr},
 		{Name: "keeper_settings", Type: ansible.TypeDict},
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
-		{Name: "pg_bin_dir", Type: ansible.TypeStr},
-		{Name: "os_user", Type: ansible.TypeStr, Default: "postgres"},
-	},
+	}, localnode.Options()...),
 }
 
 func main() { ansible.Main(spec, run) }
@@ -51,11 +39,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 	for _, w := range o.sec.Warnings() {
 		m.Result.Warn(w)
 	}
-	r, err := pgautoctl.NewRunner(o.osUser, o.binDir)
+	r, err := localnode.Runner(o.osUser, o.binDir)
 	if err != nil {
-		return err
-	}
-	if err := r.DropPrivileges(); err != nil {
 		return err
 	}
 	rep := newReport(o, m.CheckMode())

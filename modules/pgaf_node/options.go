@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
 )
 
@@ -37,20 +38,10 @@ func readOptions(p ansible.Params) (options, error) {
 		binDir: p.String("pg_bin_dir"), osUser: p.String("os_user"), port: p.Int("pgport"),
 		candidatePriority: p.Int("candidate_priority"), replicationQuorum: p.Bool("replication_quorum"),
 		monitorPassword: p.String("monitor_password"), replicationPassword: p.String("replication_password"),
-		sec: pgautoctl.Security{
-			Auth: p.String("auth"), SSL: p.String("ssl"), SSLMode: p.String("ssl_mode"),
-			CAFile: p.String("ssl_ca_file"), CRLFile: p.String("ssl_crl_file"),
-			ServerCert: p.String("server_cert"), ServerKey: p.String("server_key"),
-		},
+		sec: localnode.Security(p),
 	}
-	if !strings.HasPrefix(o.pgdata, "/") {
-		return o, fmt.Errorf("pgdata must be an absolute path, got %q", o.pgdata)
-	}
-	if o.port < 1 || o.port > 65535 {
-		return o, fmt.Errorf("pgport must be between 1 and 65535, got %d", o.port)
-	}
-	if strings.TrimSpace(o.hostname) == "" || strings.ContainsAny(o.hostname, " /@?,") {
-		return o, fmt.Errorf("hostname must be the host name or IP address the other nodes and the monitor use to reach this node, got %q", o.hostname)
+	if err := localnode.Validate(p, "the other nodes and the monitor"); err != nil {
+		return o, err
 	}
 	if !nodeName.MatchString(o.name) {
 		return o, fmt.Errorf("name must be 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit), got %q", o.name)
@@ -61,14 +52,8 @@ func readOptions(p ansible.Params) (options, error) {
 	if o.candidatePriority < 0 || o.candidatePriority > 100 {
 		return o, fmt.Errorf("candidate_priority must be between 0 (never promoted) and 100, got %d", o.candidatePriority)
 	}
-	if strings.TrimSpace(o.listen) == "" {
-		return o, fmt.Errorf("listen_addresses must not be empty (use '*' or a comma-separated list of addresses)")
-	}
 	var err error
 	if o.monitorURI, err = parseMonitorURI(p.String("monitor_uri")); err != nil {
-		return o, err
-	}
-	if err := o.sec.Validate(); err != nil {
 		return o, err
 	}
 	if o.sec.Auth == pgautoctl.AuthSCRAM && o.replicationPassword == "" {

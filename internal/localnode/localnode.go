@@ -1,0 +1,73 @@
+// Package localnode holds what the modules that manage a pg_autoctl instance
+// on their own host (pgaf_monitor, pgaf_node) share: the options that place
+// and secure the instance, their validation, and the unprivileged runner.
+package localnode
+
+import (
+	"fmt"
+	"strings"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/pgautoctl"
+)
+
+// Options are the shared option declarations, appended to each module's own.
+func Options() []ansible.Option {
+	return []ansible.Option{
+		{Name: "pgdata", Type: ansible.TypeStr, Required: true},
+		{Name: "pgport", Type: ansible.TypeInt, Default: 5432},
+		{Name: "hostname", Type: ansible.TypeStr, Required: true},
+		{Name: "listen_addresses", Type: ansible.TypeStr, Default: "*"},
+		{Name: "auth", Type: ansible.TypeStr, Default: pgautoctl.AuthSCRAM, Choices: []string{pgautoctl.AuthSCRAM, pgautoctl.AuthTrust}},
+		{Name: "ssl", Type: ansible.TypeStr, Default: pgautoctl.SSLSelfSigned, Choices: []string{pgautoctl.SSLSelfSigned, pgautoctl.SSLFiles, pgautoctl.SSLDisabled}},
+		{Name: "ssl_mode", Type: ansible.TypeStr, Choices: pgautoctl.SSLModes},
+		{Name: "ssl_ca_file", Type: ansible.TypeStr},
+		{Name: "ssl_crl_file", Type: ansible.TypeStr},
+		{Name: "server_cert", Type: ansible.TypeStr},
+		{Name: "server_key", Type: ansible.TypeStr},
+		{Name: "pg_bin_dir", Type: ansible.TypeStr},
+		{Name: "os_user", Type: ansible.TypeStr, Default: "postgres"},
+	}
+}
+
+// Security reads the TLS and authentication options.
+func Security(p ansible.Params) pgautoctl.Security {
+	return pgautoctl.Security{
+		Auth: p.String("auth"), SSL: p.String("ssl"), SSLMode: p.String("ssl_mode"),
+		CAFile: p.String("ssl_ca_file"), CRLFile: p.String("ssl_crl_file"),
+		ServerCert: p.String("server_cert"), ServerKey: p.String("server_key"),
+	}
+}
+
+// Validate checks the placement options; reachedBy says who uses hostname,
+// for the error message.
+func Validate(p ansible.Params, reachedBy string) error {
+	if pgdata := p.String("pgdata"); !strings.HasPrefix(pgdata, "/") {
+		return fmt.Errorf("pgdata must be an absolute path, got %q", pgdata)
+	}
+	if port := p.Int("pgport"); port < 1 || port > 65535 {
+		return fmt.Errorf("pgport must be between 1 and 65535, got %d", port)
+	}
+	// A comma would turn the host into a multi-host list in every URI built from it.
+	if h := p.String("hostname"); strings.TrimSpace(h) == "" || strings.ContainsAny(h, " /@?,") {
+		return fmt.Errorf("hostname must be the host name or IP address %s use to reach this host, got %q", reachedBy, h)
+	}
+	if strings.TrimSpace(p.String("listen_addresses")) == "" {
+		return fmt.Errorf("listen_addresses must not be empty (use '*' or a comma-separated list of addresses)")
+	}
+	return Security(p).Validate()
+}
+
+// Runner returns a pg_autoctl runner for osUser, with this process already
+// switched to that user: pg_autoctl refuses to run as root, and files the
+// module writes must belong to the instance's owner.
+func Runner(osUser, binDir string) (*pgautoctl.Runner, error) {
+	r, err := pgautoctl.NewRunner(osUser, binDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.DropPrivileges(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
