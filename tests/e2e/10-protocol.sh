@@ -10,6 +10,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 # shellcheck source=SCRIPTDIR/../lib/assert.sh
 source tests/lib/assert.sh
+# shellcheck source=SCRIPTDIR/../lib/adhoc.sh
+source tests/lib/adhoc.sh
 export PATH=/usr/local/go/bin:$PATH
 
 tmp=$(mktemp -d /tmp/pgafha-protocol.XXXXXX)
@@ -24,35 +26,14 @@ export ANSIBLE_CONFIG=$ROOT/ansible.cfg
 export ANSIBLE_LIBRARY=$tmp/library:$ROOT/library
 export ANSIBLE_NOCOLOR=1
 
+# adhoc NAME MODULE ARGS [ansible options...] (tests/lib/adhoc.sh).
+adhoc() { adhoc_run "$@"; }
+
 # adhoc NAME MODULE ARGS [ansible options...] runs one module on localhost
 # with the json callback; the host's result lands in $tmp/NAME.json and
 # Ansible's exit code in $rc.
-rc=0
-adhoc() {
-	local name=$1 module=$2 args=$3
-	shift 3
-	rc=0
-	ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json \
-		ansible localhost -i localhost, -c local -m "$module" -a "$args" "$@" \
-		>"$tmp/$name.raw" 2>"$tmp/$name.err" || rc=$?
-	ansible_host_result "$tmp/$name.raw" "$tmp/$name.json"
-}
 
-# get NAME EXPR reads a value from the last result of run NAME (`d` is it).
-get() { json_get "$tmp/$1.json" "$2"; }
 
-# want_failure NAME FRAGMENT... : Ansible reported the task failed with a
-# msg holding every fragment, without a module crash.
-want_failure() {
-	local name=$1 msg frag
-	shift
-	assert_eq "$rc" 2 "ansible exit code for $name"
-	assert_eq "$(get "$name" 'd.get("failed")')" true "failed for $name"
-	msg=$(get "$name" 'd["msg"]')
-	for frag in "$@"; do assert_contains "$msg" "$frag" "msg of $name"; done
-	assert_not_contains "$(cat "$tmp/$name.raw" "$tmp/$name.err")" "MODULE FAILURE" "output of $name"
-	assert_not_contains "$(cat "$tmp/$name.raw" "$tmp/$name.err")" "goroutine" "output of $name"
-}
 
 # direct BINARY NAME ARGV... runs a module binary the way Ansible would,
 # without Ansible: for argument files Ansible itself never produces.

@@ -11,6 +11,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 # shellcheck source=SCRIPTDIR/../lib/assert.sh
 source tests/lib/assert.sh
+# shellcheck source=SCRIPTDIR/../lib/adhoc.sh
+source tests/lib/adhoc.sh
 # shellcheck source=SCRIPTDIR/../lib/loopback_formation.sh
 source tests/lib/loopback_formation.sh
 
@@ -29,40 +31,14 @@ export ANSIBLE_CONFIG=$ROOT/ansible.cfg
 export ANSIBLE_LIBRARY=$ROOT/library
 export ANSIBLE_NOCOLOR=1
 
-# adhoc NAME ARGS [ansible options...] runs pgaf_info on localhost with the
-# json callback; the result lands in $tmp/NAME.json, Ansible's exit code in $rc.
-# With -v Ansible prints lines before the JSON document: they are kept in
-# NAME.raw (checked for secrets) but not parsed.
-rc=0
-adhoc() {
-	local name=$1 args=$2
-	shift 2
-	rc=0
-	ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json \
-		ansible localhost -i localhost, -c local -m pgaf_info -a "$args" "$@" \
-		>"$tmp/$name.raw" 2>"$tmp/$name.err" || rc=$?
-	sed -n '/^{/,$p' "$tmp/$name.raw" >"$tmp/$name.doc"
-	ansible_host_result "$tmp/$name.doc" "$tmp/$name.json"
-}
-get() { json_get "$tmp/$1.json" "$2"; }
-everything() { cat "$tmp/$1.raw" "$tmp/$1.err"; }
+# adhoc NAME ARGS [ansible options...]: pgaf_info on localhost.
+adhoc() { adhoc_run "$1" pgaf_info "${@:2}"; }
 
 want_ok() {
 	assert_eq "$rc" 0 "ansible exit code for $1 ($(get "$1" 'd.get("msg", "")'))"
 	assert_eq "$(get "$1" 'd["changed"]')" false "changed for $1"
 }
 
-# want_failure NAME FRAGMENT...: failed, msg holds every fragment, no crash.
-want_failure() {
-	local name=$1 msg frag
-	shift
-	assert_eq "$rc" 2 "ansible exit code for $name"
-	assert_eq "$(get "$name" 'd.get("failed")')" true "failed for $name"
-	msg=$(get "$name" 'd["msg"]')
-	for frag in "$@"; do assert_contains "$msg" "$frag" "msg of $name"; done
-	assert_not_contains "$(everything "$name")" "MODULE FAILURE" "output of $name"
-	assert_not_contains "$(everything "$name")" "goroutine" "output of $name"
-}
 
 echo "pgaf_info against a loopback formation"
 loopback_up

@@ -17,8 +17,13 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 # shellcheck source=SCRIPTDIR/../lib/assert.sh
 source tests/lib/assert.sh
+# shellcheck source=SCRIPTDIR/../lib/adhoc.sh
+source tests/lib/adhoc.sh
 # shellcheck source=SCRIPTDIR/../lib/lab.sh
 source tests/lib/lab.sh
+
+# adhoc NAME ARGS [ansible options...]: incus_instance on localhost (tests/lib/adhoc.sh).
+adhoc() { adhoc_run "$1" incus_instance "${@:2}"; }
 
 INV=tests/inventory/e2e.yml
 PROJECT=pgaf-e2e
@@ -105,30 +110,7 @@ assert_eq "$(incus list --all-projects --format csv --columns en)" "$before" "in
 assert_eq "$(instances "$EMPTY_PROJECT")" "" "instances in $EMPTY_PROJECT"
 
 # ---------------------------------------------------------------- incus_instance alone
-rc=0
-# adhoc NAME ARGS [options]: incus_instance on localhost, json callback; result in $tmp/NAME.json.
-adhoc() {
-	local name=$1 modargs=$2
-	shift 2
-	rc=0
-	ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json \
-		ansible localhost -i localhost, -c local -m incus_instance -a "$modargs" "$@" \
-		>"$tmp/$name.raw" 2>"$tmp/$name.err" || rc=$?
-	sed -n '/^{/,$p' "$tmp/$name.raw" >"$tmp/$name.doc"
-	ansible_host_result "$tmp/$name.doc" "$tmp/$name.json"
-}
-get() { json_get "$tmp/$1.json" "$2"; }
 
-want_failure() {
-	local name=$1 msg frag
-	shift
-	assert_eq "$rc" 2 "ansible exit code for $name"
-	assert_eq "$(get "$name" 'd.get("failed")')" true "failed for $name"
-	msg=$(get "$name" 'd["msg"]')
-	for frag in "$@"; do assert_contains "$msg" "$frag" "msg of $name"; done
-	assert_not_contains "$(cat "$tmp/$name.raw" "$tmp/$name.err")" "MODULE FAILURE" "output of $name"
-	assert_not_contains "$(cat "$tmp/$name.raw" "$tmp/$name.err")" "goroutine" "output of $name"
-}
 
 scratch="\"name\": \"$SCRATCH\", \"project\": \"$PROJECT\", \"image\": \"pgaf-bookworm\""
 nic="\"devices\": {\"eth0\": {\"type\": \"nic\", \"network\": \"pgafe2e0\", \"ipv4.address\": \"$SCRATCH_IP\"}}"
