@@ -9,14 +9,8 @@ import (
 // freeze pauses the primary's instance for FreezeFor, resumes it, and
 // checks that the formation rode it out without a failover.
 func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
-	promotion := c.follow.Watch(func(m map[string]Node) bool { _, ok := promoted(m, oldPrimary); return ok })
-
-	c.fault = time.Now()
-	err := c.power.Pause(ctx, c.rest.inst)
-	c.rest.markPaused()
-	c.res.FaultAPISecs = ptr(Seconds(time.Since(c.fault)))
-	if err != nil {
-		c.found.add(OutcomeError, fmt.Sprintf("pause instance %s: %v", c.rest.inst, err))
+	promotion := c.inject(ctx, oldPrimary, "pause", c.power.Pause, c.rest.markPaused)
+	if promotion == nil {
 		return
 	}
 	select {

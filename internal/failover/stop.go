@@ -8,15 +8,8 @@ import (
 
 // stop is the failover scenario.
 func (c *cycle) stop(ctx context.Context, oldPrimary string) {
-	promotion := c.follow.Watch(func(m map[string]Node) bool { _, ok := promoted(m, oldPrimary); return ok })
-
-	c.fault = time.Now()
-	err := c.power.ForceStop(ctx, c.rest.inst)
-	// Even a failed request may have stopped it: restore in any case.
-	c.rest.markStopped()
-	c.res.FaultAPISecs = ptr(Seconds(time.Since(c.fault)))
-	if err != nil {
-		c.found.add(OutcomeError, fmt.Sprintf("force-stop instance %s: %v", c.rest.inst, err))
+	promotion := c.inject(ctx, oldPrimary, "force-stop", c.power.ForceStop, c.rest.markStopped)
+	if promotion == nil {
 		return
 	}
 
