@@ -190,7 +190,8 @@ func toDict(v any) (map[string]any, error) {
 }
 
 // normalize turns json.Number into int64 or float64 so module code and the
-// JSON encoder see plain Go values.
+// JSON encoder see plain Go values. Lists and dicts are rebuilt, so the
+// result never shares them with v.
 func normalize(v any) any {
 	switch x := v.(type) {
 	case json.Number:

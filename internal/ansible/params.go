@@ -123,9 +123,9 @@ func (s Spec) validateArgs(raw map[string]any) (Params, Flags, error) {
 				missing = append(missing, o.Name)
 				continue
 			}
-			// A copy: the spec is shared, and a module that edits a default
-			// list or dict must not change it for the next run.
-			params[o.Name] = cloneValue(o.Default)
+			// A copy (normalize rebuilds lists and dicts): the spec is shared,
+			// and a module that edits a default must not change it for the next run.
+			params[o.Name] = normalize(o.Default)
 			continue
 		}
 		c, err := convert(v, o.Type, o.Elements)
@@ -172,22 +172,4 @@ func checkChoice(o Option, v any) error {
 		}
 	}
 	return nil
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = cloneValue(x[i])
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[k] = cloneValue(val)
-		}
-		return out
-	}
-	return v
 }
