@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pgaf_database through real ansible against a throwaway PostgreSQL 15 on
-# loopback (port 55440, SCRAM for 127.0.0.1, every statement logged):
+# loopback (port 25440: below the ephemeral range, see
+# tests/lib/loopback_formation.sh; SCRAM for 127.0.0.1, every statement logged):
 # create, idempotence, --check, --diff, password change and md5 upgrade,
 # owner and connection limit, absent, bad input, unreachable server,
 # non-superuser login, and no secret anywhere in -vvv output or the
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PORT=55440
+PORT=25440
 SUPER_PW='e2e-Super-pw-7Qx'
 APP_PW1='e2e-App-pw-1Kd'
 APP_PW2='e2e-App-pw-2Lm'
@@ -64,8 +65,11 @@ cat >"$PGDATA_DIR/pg_hba.conf" <<'EOF'
 local all all trust
 host  all all 127.0.0.1/32 scram-sha-256
 EOF
-as_postgres "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/server.log" -w -t 30 start \
-	-o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256 -c log_statement=all" >/dev/null
+if ! as_postgres "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/server.log" -w -t 30 start \
+	-o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256 -c log_statement=all" >/dev/null; then
+	sed 's/^/    server.log: /' "$WORK/server.log" >&2
+	fail "the throwaway PostgreSQL did not start"
+fi
 
 # sql QUERY: run as postgres over the private socket, unaligned output.
 sql() { as_postgres "$PGBIN/psql" -X -q -At -h "$WORK" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"; }

@@ -9,13 +9,16 @@
 #   loopback_down          stop what loopback_up started (by recorded PID) and remove the directory
 #
 # Settings (environment): LOOPBACK_DIR (/var/tmp/pgafha-loopback),
-# LOOPBACK_PORT_BASE (55432: monitor; +1, +2: data nodes), LOOPBACK_TIMEOUT (180 s).
+# LOOPBACK_PORT_BASE (25432: monitor; +1, +2: data nodes), LOOPBACK_TIMEOUT (180 s).
+# Test ports stay below Linux's ephemeral range (32768-60999): a port in it
+# can be held in TIME-WAIT by any earlier client connection, and then the
+# server's bind fails with "Address already in use" (seen in CI).
 #
 # The monitor also gets a password-authenticated role (LOOPBACK_PW_USER /
 # LOOPBACK_PW_PASSWORD) so tests can prove both a good and a failed password login.
 
 LOOPBACK_DIR=${LOOPBACK_DIR:-/var/tmp/pgafha-loopback}
-LOOPBACK_PORT_BASE=${LOOPBACK_PORT_BASE:-55432}
+LOOPBACK_PORT_BASE=${LOOPBACK_PORT_BASE:-25432}
 LOOPBACK_TIMEOUT=${LOOPBACK_TIMEOUT:-180}
 LOOPBACK_PGBIN=${LOOPBACK_PGBIN:-/usr/lib/postgresql/15/bin}
 LOOPBACK_PW_USER=pgafha_reader
