@@ -46,19 +46,9 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 		c.found.add(OutcomeUnexpectedFailover, fmt.Sprintf("a %.1f s freeze of %s led to the promotion of %s", c.cfg.FreezeFor.Seconds(), oldPrimary, n.Name))
 	}
 
-	rctx, cancel := context.WithTimeout(ctx, c.cfg.RejoinTimeout)
-	defer cancel()
-	at, err = c.follow.Until(rctx, func(m map[string]Node) bool {
-		h, err := CheckHealthy(sortedNodes(m))
-		return err == nil && (!failedOver || h.Primary.Name != oldPrimary)
-	})
-	if err != nil {
-		if !c.aborted(ctx, "waiting for the formation to heal") {
-			_, why := CheckHealthy(sortedNodes(c.follow.Latest()))
-			c.found.add(OutcomeRejoinTimeout, fmt.Sprintf("the formation was not healthy again within %.0f s: %v", c.cfg.RejoinTimeout.Seconds(), why))
-		}
-	} else if failedOver {
-		c.res.Rejoin = ptr(Seconds(at.Sub(resumed)))
+	healedAt, healed := c.awaitHealed(ctx, func(h Healthy) bool { return !failedOver || h.Primary.Name != oldPrimary })
+	if healed && failedOver {
+		c.res.Rejoin = ptr(Seconds(healedAt.Sub(resumed)))
 	}
 	c.stopProbe()
 	c.verify(ctx)

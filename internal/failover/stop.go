@@ -79,6 +79,15 @@ func (c *cycle) rejoin(ctx context.Context, wanted func(Healthy) bool) {
 	if c.recovered.IsZero() {
 		c.recovered = asked
 	}
+	if at, ok := c.awaitHealed(ctx, wanted); ok {
+		c.res.Rejoin = ptr(Seconds(max(at.Sub(asked), 0)))
+	}
+}
+
+// awaitHealed waits, within RejoinTimeout, until the formation is healthy
+// with a primary that wanted accepts, and returns when that was seen. On
+// timeout it records OutcomeRejoinTimeout with what is still wrong.
+func (c *cycle) awaitHealed(ctx context.Context, wanted func(Healthy) bool) (time.Time, bool) {
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.RejoinTimeout)
 	defer cancel()
 	at, err := c.follow.Until(rctx, func(m map[string]Node) bool {
@@ -90,7 +99,7 @@ func (c *cycle) rejoin(ctx context.Context, wanted func(Healthy) bool) {
 			_, why := CheckHealthy(sortedNodes(c.follow.Latest()))
 			c.found.add(OutcomeRejoinTimeout, fmt.Sprintf("the formation was not healthy again within %.0f s: %v", c.cfg.RejoinTimeout.Seconds(), why))
 		}
-		return
+		return time.Time{}, false
 	}
-	c.res.Rejoin = ptr(Seconds(max(at.Sub(asked), 0)))
+	return at, true
 }

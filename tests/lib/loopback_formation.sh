@@ -239,29 +239,25 @@ _lb_tune_monitor() {
 # _lb_stop NAME: stop one recorded pg_autoctl process (it stops its Postgres),
 # then make sure that instance's postmaster is gone, again by PID only.
 _lb_stop() {
-	local name=$1 pid pm
-	pid=$(cat "$LOOPBACK_DIR/pids/$name.pid" 2>/dev/null || true)
-	if _lb_pid_alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 300); do
-			_lb_pid_alive "$pid" || break
-			sleep 0.1
-		done
-		if _lb_pid_alive "$pid"; then
-			_lb_log "$name (pid $pid) still running after 30 s: SIGKILL"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
-	pm=$(head -n1 "$LOOPBACK_DIR/$name/postmaster.pid" 2>/dev/null || true)
-	if _lb_pid_alive "$pm"; then
-		kill -INT "$pm" 2>/dev/null || true
-		for _ in $(seq 1 100); do
-			_lb_pid_alive "$pm" || break
-			sleep 0.1
-		done
-		_lb_pid_alive "$pm" && kill -KILL "$pm" 2>/dev/null
-	fi
+	local name=$1
+	_lb_terminate "$name" "$(cat "$LOOPBACK_DIR/pids/$name.pid" 2>/dev/null || true)" TERM 30
+	# SIGINT is PostgreSQL's fast shutdown.
+	_lb_terminate "$name postmaster" "$(head -n1 "$LOOPBACK_DIR/$name/postmaster.pid" 2>/dev/null || true)" INT 10
 	return 0
+}
+
+# _lb_terminate WHAT PID SIGNAL SECONDS: send SIGNAL to PID when it is alive,
+# wait up to SECONDS for it to exit, then SIGKILL it.
+_lb_terminate() {
+	local what=$1 pid=$2 sig=$3 secs=$4 i
+	_lb_pid_alive "$pid" || return 0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for ((i = 0; i < secs * 10; i++)); do
+		_lb_pid_alive "$pid" || return 0
+		sleep 0.1
+	done
+	_lb_log "$what (pid $pid) still running after $secs s: SIGKILL"
+	kill -KILL "$pid" 2>/dev/null || true
 }
 
 loopback_down() {
