@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -156,6 +157,28 @@ func TestNoPromotionAndRejoinTimeout(t *testing.T) {
 	}
 	if len(r.Failures) != 2 || !strings.Contains(r.Failures[1], "not healthy again") {
 		t.Errorf("failures %v", r.Failures)
+	}
+}
+
+func TestFailedRestartIsReportedOnce(t *testing.T) {
+	mon, pow := lab()
+	pow.onStop = failoverAfter(mon, 10*time.Millisecond)
+	pow.startErr = errors.New("incus refused")
+	r := Run(context.Background(), 1, "run", testConfig(), mon, pow)
+	if r.Restored {
+		t.Errorf("restored after a failed start: %+v", r)
+	}
+	var n int
+	for _, f := range r.Failures {
+		if strings.Contains(f, "start instance lab/p again: incus refused") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the failed start is reported %d times, want once: %v", n, r.Failures)
+	}
+	if want := []string{"stop lab/p", "start lab/p"}; !reflect.DeepEqual(pow.Calls(), want) {
+		t.Errorf("calls %v, want %v", pow.Calls(), want)
 	}
 }
 

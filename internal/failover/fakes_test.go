@@ -71,13 +71,14 @@ func (s fakeSub) Close(context.Context) error { return nil }
 // fakePower records calls and lets the test play the state machine's
 // reaction to each of them.
 type fakePower struct {
-	mu      sync.Mutex
-	calls   []string
-	addrs   map[string][]string
-	stopped map[string]bool
-	onStop  func()
-	onStart func()
-	stopErr error
+	mu       sync.Mutex
+	calls    []string
+	addrs    map[string][]string
+	stopped  map[string]bool
+	onStop   func()
+	onStart  func()
+	stopErr  error
+	startErr error
 }
 
 func (p *fakePower) record(call string, inst Instance) {
@@ -105,6 +106,9 @@ func (p *fakePower) Start(ctx context.Context, inst Instance) error {
 		return ctx.Err()
 	}
 	p.record("start", inst)
+	if p.startErr != nil {
+		return p.startErr
+	}
 	if p.onStart != nil {
 		go p.onStart()
 	}

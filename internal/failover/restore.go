@@ -22,30 +22,32 @@ type restorer struct {
 	paused   bool
 	restart  bool
 	restored bool
-	err      error
 }
 
 func (r *restorer) markStopped() { r.mu.Lock(); r.stopped = true; r.mu.Unlock() }
 func (r *restorer) markPaused()  { r.mu.Lock(); r.paused = true; r.mu.Unlock() }
 
 // restore starts or resumes the instance if this cycle stopped or paused
-// it. It reports whether something was put back and when it was asked.
+// it. It reports whether something was put back, when it was asked, and
+// the error of that one attempt: later calls return nothing, so a failed
+// restore is reported once.
 func (r *restorer) restore() (bool, time.Time, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.restored || (!r.paused && !(r.stopped && r.restart)) {
-		return false, time.Time{}, r.err
+		return false, time.Time{}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
 	defer cancel()
 	r.restored = true
 	asked := time.Now()
+	var err error
 	if r.paused {
-		if err := r.power.Resume(ctx, r.inst); err != nil {
-			r.err = fmt.Errorf("resume instance %s: %w", r.inst, err)
+		if err = r.power.Resume(ctx, r.inst); err != nil {
+			err = fmt.Errorf("resume instance %s: %w", r.inst, err)
 		}
-	} else if err := r.power.Start(ctx, r.inst); err != nil {
-		r.err = fmt.Errorf("start instance %s again: %w", r.inst, err)
+	} else if err = r.power.Start(ctx, r.inst); err != nil {
+		err = fmt.Errorf("start instance %s again: %w", r.inst, err)
 	}
-	return r.err == nil, asked, r.err
+	return err == nil, asked, err
 }
