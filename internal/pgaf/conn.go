@@ -9,9 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -155,4 +157,28 @@ func dedupLines(s string) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// FirstContactTimeout bounds the first contact with a monitor in the
+// modules that then wait on it, so a wrong address fails in seconds rather
+// than at the module's timeout.
+const FirstContactTimeout = 15 * time.Second
+
+// ConnectBounded is Connect within FirstContactTimeout; a monitor that does
+// not answer in time gets a hint to check the host and port of monitor_uri.
+func ConnectBounded(ctx context.Context, uri string) (*Monitor, error) {
+	cctx, cancel := context.WithTimeout(ctx, FirstContactTimeout)
+	defer cancel()
+	m, err := Connect(cctx, uri)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w (no answer within %s: check the host and port of monitor_uri)", err, FirstContactTimeout)
+	}
+	return m, err
+}
+
+// Unreachable tells a monitor that does not answer (yet) from one that
+// answers wrongly (authentication, not a monitor, no such formation).
+func Unreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, context.DeadlineExceeded)
 }

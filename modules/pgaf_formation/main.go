@@ -9,10 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
-	"time"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/pgaf"
@@ -34,9 +32,6 @@ var spec = ansible.Spec{
 
 func main() { ansible.Main(spec, run) }
 
-// connectTimeout bounds the first contact with the monitor.
-const connectTimeout = 15 * time.Second
-
 func run(ctx context.Context, m *ansible.Module) error {
 	p := m.Params
 	w, err := readWish(p)
@@ -48,8 +43,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// Observe.
 	mon, err := connect(ctx, p.String("monitor_uri"), p.String("monitor_password"))
 	if err != nil {
-		var op *net.OpError
-		if m.CheckMode() && (errors.As(err, &op) || errors.Is(err, context.DeadlineExceeded)) {
+		if m.CheckMode() && pgaf.Unreachable(err) {
 			// --check before the monitor exists: nothing to compare with.
 			m.Result.Warn(fmt.Sprintf("monitor not reachable (%v): the policy would be applied once it runs", err))
 			m.Result.Changed = true
@@ -169,13 +163,7 @@ func connect(ctx context.Context, uri, password string) (*pgaf.Monitor, error) {
 		u.User = url.UserPassword(u.User.Username(), password)
 		uri = u.String()
 	}
-	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	defer cancel()
-	mon, err := pgaf.Connect(cctx, uri)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w (no answer within %s: check the host and port of monitor_uri)", err, connectTimeout)
-	}
-	return mon, err
+	return pgaf.ConnectBounded(ctx, uri)
 }
 
 // waitAtRest waits until every node of the group has reached its assigned

@@ -5,22 +5,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/localnode"
 	"pgafha/internal/localpg"
 	"pgafha/internal/pgautoctl"
 )
 
-// serviceGrace is how long a monitor may take to show up after its unit
-// was started before the module says it is not running at all.
-const serviceGrace = 30 * time.Second
-
 // converge handles what needs the running monitor: the extension check,
 // the failure-detection settings and the autoctl_node password.
-func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o options, l pgautoctl.Local, p plan, rep *report) error {
+func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o options, l pgautoctl.Local, rep *report) error {
 	needsRunning := len(o.settings) > 0 || o.password != ""
 	if l.ServicePID == 0 {
 		switch {
@@ -36,12 +30,11 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 			}
 			return nil
 		}
-		var err error
-		if l, err = waitForService(ctx, r, o.pgdata); err != nil {
+		if err := localnode.WaitForService(ctx, r, o.pgdata, "monitor", "pg_autoctl-monitor"); err != nil {
 			return err
 		}
 	}
-	conn, err := connectWhenReady(ctx, o.port)
+	conn, err := localnode.ConnectWhenReady(ctx, o.port, monitorDB)
 	if err != nil {
 		return err
 	}
@@ -86,46 +79,6 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 		}
 	}
 	return nil
-}
-
-// waitForService waits for `pg_autoctl run` (started by the systemd unit)
-// to appear for pgdata.
-func waitForService(ctx context.Context, r *pgautoctl.Runner, pgdata string) (pgautoctl.Local, error) {
-	deadline := time.Now().Add(serviceGrace)
-	for {
-		l, err := r.Inspect(pgdata)
-		if err != nil || l.ServicePID != 0 {
-			return l, err
-		}
-		if time.Now().After(deadline) {
-			return l, fmt.Errorf("pg_autoctl is not running for the monitor at %s (no live process in %s after %s): start its service (systemctl start pg_autoctl-monitor) or use state=present", pgdata, l.Paths.PID, serviceGrace)
-		}
-		if err := sleep(ctx, 500*time.Millisecond); err != nil {
-			return l, fmt.Errorf("wait for pg_autoctl to run the monitor at %s: %w", pgdata, err)
-		}
-	}
-}
-
-// connectWhenReady retries while PostgreSQL is still starting up.
-func connectWhenReady(ctx context.Context, port int) (*pgx.Conn, error) {
-	for {
-		conn, err := localpg.Connect(ctx, port, monitorDB)
-		if err == nil {
-			return conn, nil
-		}
-		if serr := sleep(ctx, 500*time.Millisecond); serr != nil {
-			return nil, fmt.Errorf("%w (last error: %v)", serr, err)
-		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }
 
 // report collects what the run found and did.

@@ -94,7 +94,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 
 	// The settings and the password live in the running monitor.
-	if err := converge(ctx, m, r, o, local, p, rep); err != nil {
+	if err := converge(ctx, m, r, o, local, rep); err != nil {
 		return err
 	}
 	rep.write(m)

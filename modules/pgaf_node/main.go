@@ -9,6 +9,7 @@ import (
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/localnode"
+	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 )
 
@@ -54,7 +55,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		// --check before the monitor exists (it would be created earlier in
 		// the same run): predict instead of failing.
-		if m.CheckMode() && local.Config == nil && unreachable(err) {
+		if m.CheckMode() && local.Config == nil && pgaf.Unreachable(err) {
 			m.Result.Warn(fmt.Sprintf("monitor not reachable (%v): predicting from this host's files only", err))
 			rep.plan(plan{create: "create"}, local, registration{})
 			rep.write(m, nil, "")
@@ -116,7 +117,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 
 	// Running: wait for a stable state, then correct the policy.
 	if o.state == "running" {
-		n, err := converge(ctx, r, mon, o, p, rep)
+		n, err := converge(ctx, r, mon, o, p, reg.local, rep)
 		if err != nil {
 			return err
 		}

@@ -4,17 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"time"
 
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 )
-
-// connectTimeout bounds the first contact with the monitor, so a wrong
-// address fails in seconds rather than at the module's timeout.
-const connectTimeout = 15 * time.Second
 
 // connectMonitor connects as the node's keeper will (same URI, same
 // password) and checks the formation exists.
@@ -23,18 +17,12 @@ func connectMonitor(ctx context.Context, o options) (*pgaf.Monitor, error) {
 	if o.monitorPassword != "" {
 		u.User = url.UserPassword(u.User.Username(), o.monitorPassword)
 	}
-	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	defer cancel()
-	mon, err := pgaf.Connect(cctx, u.String())
+	mon, err := pgaf.ConnectBounded(ctx, u.String())
+	if errors.Is(err, pgaf.ErrAuth) {
+		return nil, fmt.Errorf("%w (check monitor_password: it must match the monitor's autoctl_node_password)", err)
+	}
 	if err != nil {
-		hint := ""
-		switch {
-		case errors.Is(err, pgaf.ErrAuth):
-			hint = " (check monitor_password: it must match the monitor's autoctl_node_password)"
-		case errors.Is(err, context.DeadlineExceeded):
-			hint = fmt.Sprintf(" (no answer within %s: check the host and port of monitor_uri)", connectTimeout)
-		}
-		return nil, fmt.Errorf("%w%s", err, hint)
+		return nil, err
 	}
 	if _, err := mon.Formation(ctx, o.formation); err != nil {
 		mon.Close(context.WithoutCancel(ctx))
@@ -130,10 +118,3 @@ func passEntries(o options) []pgautoctl.PassEntry {
 
 // replicationUser is the role pg_auto_failover streams and rewinds with.
 const replicationUser = "pgautofailover_replicator"
-
-// unreachable tells a monitor that does not answer (yet) from one that
-// answers wrongly (authentication, not a monitor, no such formation).
-func unreachable(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) || errors.Is(err, context.DeadlineExceeded)
-}

@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
+	"pgafha/internal/localnode"
 	"pgafha/internal/localpg"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 )
-
-// serviceGrace is how long the keeper may take to show up after its unit
-// was started before the module says it is not running at all.
-const serviceGrace = 30 * time.Second
 
 // settledStates are the states a node rests in. wait_primary is where a
 // primary rests while its standby is unavailable; maintenance is set by
@@ -49,19 +45,29 @@ func byID(nodes []pgaf.Node, id int64) *pgaf.Node {
 // converge waits for the keeper (run by its systemd unit) and for the
 // monitor to report the node at rest, then corrects the replication policy
 // and, on the primary, the replication password.
-func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options, p plan, rep *report) (pgaf.Node, error) {
-	if err := waitForService(ctx, r, o.pgdata); err != nil {
+func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options, p plan, known *pgautoctl.LocalNode, rep *report) (pgaf.Node, error) {
+	if err := localnode.WaitForService(ctx, r, o.pgdata, "node", "pg_autoctl-node"); err != nil {
 		return pgaf.Node{}, err
 	}
 	// The monitor still shows the state the create left, so a settled
 	// record alone does not prove the keeper is back: its Postgres must be.
-	if err := waitLocalPostgres(ctx, o.port); err != nil {
-		return pgaf.Node{}, err
-	}
-	ln, err := r.ShowLocalState(ctx, o.pgdata)
+	conn, err := localnode.ConnectWhenReady(ctx, o.port, "postgres")
 	if err != nil {
 		return pgaf.Node{}, err
 	}
+	if err := conn.Close(context.WithoutCancel(ctx)); err != nil {
+		return pgaf.Node{}, err
+	}
+	// observe has read the local state whenever the node had one; read it
+	// here only when it had none then.
+	if known == nil {
+		ln, err := r.ShowLocalState(ctx, o.pgdata)
+		if err != nil {
+			return pgaf.Node{}, err
+		}
+		known = &ln
+	}
+	ln := *known
 	nodes, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
 		n := byID(nodes, ln.NodeID)
 		return n != nil && settled(*n)
@@ -84,7 +90,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 		n = byID(nodes, ln.NodeID)
 	}
 	if o.replicationPassword != "" && n.Role() == pgaf.RolePrimary {
-		changed, err := ensureReplicationPassword(ctx, o)
+		changed, err := ensureReplicationPassword(ctx, o, false)
 		if err != nil {
 			return pgaf.Node{}, err
 		}
@@ -124,39 +130,20 @@ func setPolicy(ctx context.Context, mon *pgaf.Monitor, o options, n pgaf.Node, p
 }
 
 // ensureReplicationPassword sets pgautofailover_replicator's password on the
-// primary when it does not verify; it reaches the standbys through WAL.
-// pg_autoctl creates that role without a password.
-func ensureReplicationPassword(ctx context.Context, o options) (bool, error) {
+// primary when it does not verify (only reports that with dryRun); it
+// reaches the standbys through WAL. pg_autoctl creates that role without a
+// password.
+func ensureReplicationPassword(ctx context.Context, o options, dryRun bool) (bool, error) {
 	conn, err := localpg.Connect(ctx, o.port, "postgres")
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	ok, err := localpg.PasswordVerifies(ctx, conn, replicationUser, o.replicationPassword)
-	if err != nil || ok {
-		return false, err
+	if err != nil || ok || dryRun {
+		return err == nil && !ok, err
 	}
 	return true, localpg.SetPassword(ctx, conn, replicationUser, o.replicationPassword)
-}
-
-// waitForService waits for `pg_autoctl run` (started by the systemd unit)
-// to appear for pgdata.
-func waitForService(ctx context.Context, r *pgautoctl.Runner, pgdata string) error {
-	deadline := time.Now().Add(serviceGrace)
-	for {
-		l, err := r.Inspect(pgdata)
-		if err != nil || l.ServicePID != 0 {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("pg_autoctl is not running for the node at %s (no live process in %s after %s): start its service (systemctl start pg_autoctl-node) or use state=present", pgdata, l.Paths.PID, serviceGrace)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for pg_autoctl to run the node at %s: %w", pgdata, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }
 
 // predictPassword tells, in check mode, whether the primary's replication
@@ -165,31 +152,10 @@ func predictPassword(ctx context.Context, o options, l pgautoctl.Local, reg regi
 	if o.state != "running" || o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
 		return nil
 	}
-	conn, err := localpg.Connect(ctx, o.port, "postgres")
+	changed, err := ensureReplicationPassword(ctx, o, true)
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	ok, err := localpg.PasswordVerifies(ctx, conn, replicationUser, o.replicationPassword)
-	if err != nil {
-		return err
-	}
-	rep.replicationPassword(!ok)
+	rep.replicationPassword(changed)
 	return nil
-}
-
-// waitLocalPostgres waits until the node's Postgres, started by its keeper,
-// accepts connections.
-func waitLocalPostgres(ctx context.Context, port int) error {
-	for {
-		conn, err := localpg.Connect(ctx, port, "postgres")
-		if err == nil {
-			return conn.Close(context.WithoutCancel(ctx))
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for the node's Postgres to accept connections: %w (last error: %v)", ctx.Err(), err)
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }
