@@ -124,32 +124,3 @@ func (m *Monitor) SyncStandbyNames(ctx context.Context, formation string, group 
 	}
 	return *s, nil
 }
-
-// Setting is one row of pgautofailover.formation_settings: the effective
-// formation, primary and per-node settings.
-type Setting struct {
-	Context string `json:"context"`
-	Group   *int   `json:"group,omitempty"`
-	NodeID  *int64 `json:"node_id,omitempty"`
-	Node    string `json:"node,omitempty"`
-	Name    string `json:"name"`
-	Value   string `json:"value"`
-}
-
-// Settings returns formation_settings(formation).
-func (m *Monitor) Settings(ctx context.Context, formation string) ([]Setting, error) {
-	rows, err := m.conn.Query(ctx, `select context, group_id, node_id, coalesce(nodename, ''), setting, coalesce(value, '')
-		from pgautofailover.formation_settings($1)`, formation)
-	if err != nil {
-		return nil, fmt.Errorf("settings of formation %q: %w", formation, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Setting, error) {
-		var s Setting
-		err := r.Scan(&s.Context, &s.Group, &s.NodeID, &s.Node, &s.Name, &s.Value)
-		return s, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("settings of formation %q: %w", formation, err)
-	}
-	return out, nil
-}

@@ -43,6 +43,18 @@ func TestRealMonitor(t *testing.T) {
 		}
 	}
 
+	t.Run("report ages come from the monitor's clock and are recent on a healthy formation", func(t *testing.T) {
+		for _, n := range nodes {
+			// Keepers report every second; 30 s leaves room for a slow machine.
+			if n.ReportAge < 0 || n.ReportAge > 30*time.Second {
+				t.Errorf("node %s: report age %s", n.Name, n.ReportAge)
+			}
+			if want := time.Since(n.ReportedAt); (n.ReportAge - want).Abs() > 5*time.Second {
+				t.Errorf("node %s: report age %s, but reported_at is %s ago", n.Name, n.ReportAge, want)
+			}
+		}
+	})
+
 	t.Run("the monitor refuses a sync standby count two nodes cannot meet", func(t *testing.T) {
 		err := m.SetNumberSyncStandbys(ctx, "default", 1)
 		if err == nil || !strings.Contains(err.Error(), "At least 2 standby nodes are required") {

@@ -34,6 +34,9 @@ type Node struct {
 	ReportedAt       time.Time `json:"reported_at"`
 	HealthCheckedAt  time.Time `json:"health_checked_at"`
 	StateChangedAt   time.Time `json:"state_changed_at"`
+	// ReportAge is how long ago the keeper last reported, measured on the
+	// monitor's own clock so that clock skew between hosts does not matter.
+	ReportAge time.Duration `json:"-"`
 }
 
 // Role classifies the node by its reported state, except that a node the
@@ -55,17 +58,20 @@ func (n Node) Addr() string { return fmt.Sprintf("%s:%d", n.Host, n.Port) }
 const nodeColumns = `nodeid, nodename, formationid, groupid, nodehost, nodeport,
 	reportedstate::text, goalstate::text, health, candidatepriority, replicationquorum,
 	reportedlsn::text, reportedtli, coalesce(reportedpgisrunning, false),
-	coalesce(reportedrepstate, ''), nodecluster, reporttime, healthchecktime, statechangetime`
+	coalesce(reportedrepstate, ''), nodecluster, reporttime, healthchecktime, statechangetime,
+	coalesce(extract(epoch from now() - reporttime), 0)::float8`
 
 func scanNode(row pgx.Row) (Node, error) {
 	var n Node
 	var reported, assigned string
 	var health int
+	var ageSeconds float64
 	err := row.Scan(&n.ID, &n.Name, &n.Formation, &n.Group, &n.Host, &n.Port,
 		&reported, &assigned, &health, &n.CandidatePriority, &n.ReplicationQuorum,
 		&n.LSN, &n.Timeline, &n.PgIsRunning,
-		&n.ReplicationState, &n.Cluster, &n.ReportedAt, &n.HealthCheckedAt, &n.StateChangedAt)
+		&n.ReplicationState, &n.Cluster, &n.ReportedAt, &n.HealthCheckedAt, &n.StateChangedAt, &ageSeconds)
 	n.ReportedState, n.AssignedState, n.Health = State(reported), State(assigned), Health(health)
+	n.ReportAge = time.Duration(ageSeconds * float64(time.Second))
 	return n, err
 }
 

@@ -46,13 +46,6 @@ func (m *Monitor) PerformFailover(ctx context.Context, formation string, group i
 	return nil
 }
 
-// PerformPromotion asks the monitor to make the named node primary; it
-// returns once the request is accepted.
-func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string) error {
-	return m.callBool(ctx, fmt.Sprintf("promote node %q of formation %q", node, formation),
-		`select pgautofailover.perform_promotion($1, $2)`, formation, node)
-}
-
 // callBool runs a monitor function that returns false when it did nothing.
 func (m *Monitor) callBool(ctx context.Context, what, sql string, args ...any) error {
 	var ok *bool

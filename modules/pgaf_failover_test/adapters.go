@@ -64,16 +64,12 @@ func (a *monitorAdapter) Nodes(ctx context.Context) ([]failover.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	ages, err := a.mon.ReportAges(ctx, a.formation)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]failover.Node, 0, len(nodes))
 	for _, n := range nodes {
 		out = append(out, failover.Node{
 			Name: n.Name, Host: n.Host, Port: n.Port,
 			Reported: string(n.ReportedState), Goal: string(n.AssignedState), Health: int(n.Health),
-			ReportAge: ages[n.Name],
+			ReportAge: n.ReportAge,
 		})
 	}
 	return out, nil
