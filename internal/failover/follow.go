@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 )
@@ -220,11 +221,7 @@ func (f *Follower) Until(ctx context.Context, cond func(map[string]Node) bool) (
 func (f *Follower) Latest() map[string]Node {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make(map[string]Node, len(f.latest))
-	for k, v := range f.latest {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(f.latest)
 }
 
 // Timeline returns every observed change relative to origin.

@@ -279,7 +279,7 @@ func (p *Probe) WaitAckAfter(ctx context.Context, t time.Time) (Commit, error) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if c, ok := p.Ledger().FirstAckAfter(t); ok {
+		if c, ok := p.firstAckAfter(t); ok {
 			return c, nil
 		}
 		select {
@@ -288,6 +288,14 @@ func (p *Probe) WaitAckAfter(ctx context.Context, t time.Time) (Commit, error) {
 		case <-tick.C:
 		}
 	}
+}
+
+// firstAckAfter looks in the ledger in place: WaitAckAfter asks every
+// 10 ms, and a copy of the whole ledger each time would grow with the run.
+func (p *Probe) firstAckAfter(t time.Time) (Commit, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ledger.FirstAckAfter(t)
 }
 
 func closeQuietly(conn *pgx.Conn) {

@@ -61,7 +61,8 @@ func (c *cycle) verify(ctx context.Context) {
 	lost := Lost(l.Seqs(Acked), present)
 	c.res.Verified = true
 	c.res.Lost = len(lost)
-	c.res.UnknownLanded = len(l.Seqs(Unknown)) - len(Lost(l.Seqs(Unknown), present))
+	unknown := l.Seqs(Unknown)
+	c.res.UnknownLanded = len(unknown) - len(Lost(unknown, present))
 	if len(lost) > 0 {
 		if len(lost) > 20 {
 			lost = lost[:20]

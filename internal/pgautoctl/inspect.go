@@ -88,13 +88,8 @@ func exists(path string) bool {
 // alive and is pg_autoctl (a stale file after a crash or reboot is ignored,
 // as pg_autoctl itself ignores it).
 func livePgAutoctl(pidFile string) int {
-	data, err := os.ReadFile(pidFile)
-	if err != nil {
-		return 0
-	}
-	first, _, _ := strings.Cut(string(data), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(first))
-	if err != nil || pid <= 0 {
+	pid := readPID(pidFile)
+	if pid == 0 {
 		return 0
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
@@ -106,16 +101,23 @@ func livePgAutoctl(pidFile string) int {
 
 // PostgresRunning reports whether the postmaster of pgdata is alive.
 func PostgresRunning(pgdata string) bool {
-	data, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
+	pid := readPID(filepath.Join(pgdata, "postmaster.pid"))
+	return pid != 0 && exists(fmt.Sprintf("/proc/%d", pid))
+}
+
+// readPID returns the PID on the first line of a PID file, 0 when the file
+// is missing or holds no valid PID.
+func readPID(path string) int {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return false
+		return 0
 	}
 	first, _, _ := strings.Cut(string(data), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(first))
 	if err != nil || pid <= 0 {
-		return false
+		return 0
 	}
-	return exists(fmt.Sprintf("/proc/%d", pid))
+	return pid
 }
 
 // LocalNode is this data node as its own state file records it.

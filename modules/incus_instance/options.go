@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 
 	"pgafha/internal/ansible"
@@ -77,11 +78,7 @@ func normalizeConfig(in map[string]any) (map[string]string, error) {
 
 func normalizeDevices(in map[string]any) (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
-	names := make([]string, 0, len(in))
-	for n := range in {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(in))
 	for _, name := range names {
 		d, ok := in[name].(map[string]any)
 		if !ok {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"pgafha/internal/incus"
@@ -61,7 +60,7 @@ func decide(want options, cur *incus.Instance) (plan, error) {
 		return p, nil
 	}
 
-	for _, k := range sortedKeys(want.Config) {
+	for _, k := range slices.Sorted(maps.Keys(want.Config)) {
 		v, ok := cur.Config[k]
 		switch {
 		case !ok:
@@ -73,7 +72,7 @@ func decide(want options, cur *incus.Instance) (plan, error) {
 		}
 		p.SetConfig[k] = want.Config[k]
 	}
-	for _, name := range sortedKeys(want.Devices) {
+	for _, name := range slices.Sorted(maps.Keys(want.Devices)) {
 		have, ok := cur.Devices[name]
 		if !ok || !maps.Equal(have, want.Devices[name]) {
 			p.SetDevices[name] = want.Devices[name]
@@ -171,15 +170,6 @@ func describeWanted(w options) map[string]any {
 		profiles = []string{"default"}
 	}
 	return describeInstance(&incus.Instance{Status: status, Config: w.Config, Devices: w.Devices, Profiles: profiles})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func joinChanges(c []string) string { return strings.Join(c, "; ") }

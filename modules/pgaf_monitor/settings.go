@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,11 +29,7 @@ type settingChange struct {
 // bad one fails the task before anything is applied.
 func planSettings(want map[string]any, current map[string]guc) ([]settingChange, error) {
 	var changes []settingChange
-	names := make([]string, 0, len(want))
-	for k := range want {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(want))
 	for _, key := range names {
 		name := strings.ToLower(key)
 		if !strings.HasPrefix(name, gucPrefix) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -90,7 +91,7 @@ func decide(l pgautoctl.Local, reg registration, o options) (plan, error) {
 		v := o.replicationQuorum
 		p.quorum = &v
 	}
-	for _, k := range sortedKeys(o.keeperSettings) {
+	for _, k := range slices.Sorted(maps.Keys(o.keeperSettings)) {
 		if _, ok := l.Config[k]; !ok {
 			return p, fmt.Errorf("keeper_settings: %s is not a key of the pg_autoctl config of this node (%s)", k, strings.Join(keysOf(l.Config, strings.SplitN(k, ".", 2)[0]+"."), ", "))
 		}
@@ -126,15 +127,6 @@ func keysOf(cfg pgautoctl.Config, prefix string) []string {
 	if len(out) == 0 {
 		return []string{"no key in that section"}
 	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
 	return out
 }
 
@@ -181,7 +173,7 @@ func configChanges(cfg pgautoctl.Config, o options) [][2]string {
 	if cfg["postgresql.listen_addresses"] != o.listen {
 		sets = append(sets, [2]string{"postgresql.listen_addresses", o.listen})
 	}
-	for _, k := range sortedKeys(o.keeperSettings) {
+	for _, k := range slices.Sorted(maps.Keys(o.keeperSettings)) {
 		if cfg[k] != o.keeperSettings[k] {
 			sets = append(sets, [2]string{k, o.keeperSettings[k]})
 		}

@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,11 +102,7 @@ func parseMonitorURI(s string) (*url.URL, error) {
 
 func readKeeperSettings(d map[string]any) (map[string]string, error) {
 	out := map[string]string{}
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(d))
 	for _, k := range keys {
 		if !configKey.MatchString(k) {
 			return nil, fmt.Errorf("keeper_settings: %q is not a pg_autoctl config key of the form section.name (e.g. timeout.network_partition_timeout)", k)
