@@ -19,8 +19,7 @@ const DefaultSocket = "/var/lib/incus/unix.socket"
 
 // Client talks to the local Incus daemon over its unix socket.
 type Client struct {
-	srv    incus.InstanceServer
-	socket string
+	srv incus.InstanceServer
 }
 
 // SocketPath is the socket Connect uses: $INCUS_SOCKET, else the default.
@@ -39,7 +38,7 @@ func Connect(ctx context.Context) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local Incus daemon not reachable over %s (is incusd running? `incus admin waitready` tells): %w", socket, err)
 	}
-	return &Client{srv: srv, socket: socket}, nil
+	return &Client{srv: srv}, nil
 }
 
 // ProjectExists reports whether the Incus project exists.

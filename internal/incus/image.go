@@ -11,17 +11,17 @@ import (
 	"github.com/lxc/incus/v7/shared/api"
 )
 
-// Remote is an image server the incus CLI knows by name.
+// Remote is an image server the incus CLI knows by name, spoken to over
+// simplestreams like every default remote.
 type Remote struct {
-	Name     string
-	URL      string
-	Protocol string // "simplestreams"
+	Name string
+	URL  string
 }
 
 // KnownRemotes are the image remotes every incus CLI has by default; `local`
 // is the daemon itself.
 var KnownRemotes = map[string]Remote{
-	"images": {Name: "images", URL: "https://images.linuxcontainers.org", Protocol: "simplestreams"},
+	"images": {Name: "images", URL: "https://images.linuxcontainers.org"},
 }
 
 // ImageRef is an image as users write it: `alias`, `fingerprint`,

@@ -55,7 +55,7 @@ func TestResolveRemoteFailsClearlyWhenServerHangs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	ref := ImageRef{Remote: "images", Name: "ubuntu/22.04"}
-	_, err := resolveRemote(ctx, ref, Remote{Name: "images", URL: srv.URL, Protocol: "simplestreams"})
+	_, err := resolveRemote(ctx, ref, Remote{Name: "images", URL: srv.URL})
 	if err == nil || !strings.Contains(err.Error(), "did not answer") || !strings.Contains(err.Error(), "images:ubuntu/22.04") {
 		t.Fatalf("want a did-not-answer error naming the image, got %v", err)
 	}
@@ -65,7 +65,7 @@ func TestResolveRemoteUnknownAlias(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 	ref := ImageRef{Remote: "images", Name: "nosuch/1"}
-	_, err := resolveRemote(context.Background(), ref, Remote{Name: "images", URL: srv.URL, Protocol: "simplestreams"})
+	_, err := resolveRemote(context.Background(), ref, Remote{Name: "images", URL: srv.URL})
 	if err == nil || !strings.Contains(err.Error(), "images:nosuch/1") {
 		t.Fatalf("want an error naming the image, got %v", err)
 	}

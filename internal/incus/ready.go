@@ -40,9 +40,12 @@ esac`
 
 var probeCodes = map[int]string{0: "running", 10: "degraded", 11: "starting", 12: "not running", 20: "none"}
 
+// readyPoll paces WaitReady: each look runs a short command in the container.
+const readyPoll = 500 * time.Millisecond
+
 // WaitReady polls until the container runs, its init system has finished
 // booting and it has a global IPv4 address, or ctx ends.
-func (c *Client) WaitReady(ctx context.Context, project, name string, poll time.Duration) (Readiness, error) {
+func (c *Client) WaitReady(ctx context.Context, project, name string) (Readiness, error) {
 	var last Readiness
 	for {
 		r, err := c.readiness(ctx, project, name)
@@ -56,7 +59,7 @@ func (c *Client) WaitReady(ctx context.Context, project, name string, poll time.
 		select {
 		case <-ctx.Done():
 			return last, fmt.Errorf("container %q not ready (%s): %w", name, last, ctx.Err())
-		case <-time.After(poll):
+		case <-time.After(readyPoll):
 		}
 	}
 }

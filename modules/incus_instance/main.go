@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/incus"
@@ -98,7 +97,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 		}
 	}
 	if !m.CheckMode() && want.WaitReady && want.State == "started" {
-		r, err := c.WaitReady(ctx, want.Project, want.Name, 500*time.Millisecond)
+		r, err := c.WaitReady(ctx, want.Project, want.Name)
 		if err != nil {
 			return fmt.Errorf("wait for container %q to be ready: %w", want.Name, err)
 		}
