@@ -43,15 +43,7 @@ func PasswordVerifies(ctx context.Context, conn *pgx.Conn, role, password string
 	if err != nil {
 		return false, fmt.Errorf("read the stored password of role %s: %w", role, err)
 	}
-	if stored == nil {
-		return false, nil
-	}
-	v, err := scram.Parse(*stored)
-	if err != nil {
-		// md5 or clear text: not what we would store, so it does not count.
-		return false, nil
-	}
-	return v.Verify(password), nil
+	return stored != nil && scram.Verifies(*stored, password), nil
 }
 
 // SetPassword stores a SCRAM verifier computed here: the clear text never

@@ -5,11 +5,16 @@ import (
 	"sort"
 )
 
-// PrimaryOf returns the node of group that serves writes: it reports a
-// primary state and the monitor is not taking that role away from it.
+// Writable reports whether the node serves writes: it reports a primary
+// state and the monitor is not taking that role away from it.
+func (n Node) Writable() bool {
+	return n.ReportedState.Role() == RolePrimary && n.AssignedState.Role() == RolePrimary
+}
+
+// PrimaryOf returns the node of group that serves writes (see Writable).
 func PrimaryOf(nodes []Node, group int) (Node, bool) {
 	for _, n := range nodes {
-		if n.Group == group && n.ReportedState.Role() == RolePrimary && n.AssignedState.Role() == RolePrimary {
+		if n.Group == group && n.Writable() {
 			return n, true
 		}
 	}
@@ -55,7 +60,7 @@ func assessGroup(group int, nodes []Node, primaries map[int]Node) []string {
 	var problems []string
 	writable := 0
 	for _, n := range nodes {
-		if n.ReportedState.Role() == RolePrimary && n.AssignedState.Role() == RolePrimary {
+		if n.Writable() {
 			writable++
 			primaries[group] = n
 		}

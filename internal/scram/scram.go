@@ -83,16 +83,21 @@ func mac(key []byte, msg string) []byte {
 // Verify reports whether password produces this verifier, i.e. whether a
 // client would authenticate with it. The comparison is constant-time.
 func (v Verifier) Verify(password string) bool {
-	if v.Iterations < 1 || v.Iterations > MaxIterations || len(v.Salt) == 0 {
-		return false
-	}
-	stored, server, err := keys(password, v.Salt, v.Iterations)
+	d, err := Derive(password, v.Salt, v.Iterations)
 	if err != nil {
 		return false
 	}
 	// Both keys: a verifier whose halves disagree is corrupt, and the
 	// server would fail the login at its final step.
-	return hmac.Equal(stored, v.StoredKey) && hmac.Equal(server, v.ServerKey)
+	return hmac.Equal(d.StoredKey, v.StoredKey) && hmac.Equal(d.ServerKey, v.ServerKey)
+}
+
+// Verifies reports whether stored (a pg_authid.rolpassword value) is a
+// well-formed SCRAM-SHA-256 verifier for password. An md5 hash, clear text
+// or anything else does not count: it is not what this package stores.
+func Verifies(stored, password string) bool {
+	v, err := Parse(stored)
+	return err == nil && v.Verify(password)
 }
 
 // String renders the verifier in PostgreSQL's rolpassword format.

@@ -31,7 +31,9 @@ func decide(w want, s seen) plan {
 	}
 	if s.role.exists {
 		p.grantLogin = !s.role.login
-		p.setPassword = !passwordVerifies(s.role.secret, w.password)
+		// An md5 hash, a missing password or anything that is not a
+		// well-formed SCRAM-SHA-256 verifier for this password is replaced.
+		p.setPassword = !scram.Verifies(s.role.secret, w.password)
 		p.setConnLimit = w.connLimit != nil && *w.connLimit != s.role.connLimit
 	} else {
 		p.createRole, p.setPassword = true, true
@@ -40,13 +42,6 @@ func decide(w want, s seen) plan {
 	p.createDB = !s.db.exists
 	p.setOwner = s.db.exists && s.db.owner != w.role
 	return p
-}
-
-// passwordVerifies: an md5 hash, a missing password or anything that is not
-// a well-formed SCRAM-SHA-256 verifier for this password must be replaced.
-func passwordVerifies(secret, password string) bool {
-	v, err := scram.Parse(secret)
-	return err == nil && v.Verify(password)
 }
 
 func (p plan) changed() bool {
