@@ -14,6 +14,15 @@ type PassEntry struct {
 	Host, Port, DB, User, Password string
 }
 
+// CheckPgpassValue refuses a value that a ~/.pgpass line cannot hold (NUL
+// or a line break: escaping covers only ':' and '\'); option names it.
+func CheckPgpassValue(option, v string) error {
+	if strings.ContainsAny(v, "\x00\r\n") {
+		return fmt.Errorf("%s must not contain NUL or line breaks (it is stored in ~/.pgpass)", option)
+	}
+	return nil
+}
+
 func pgpassEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(s)
 }

@@ -3,6 +3,7 @@ package pgautoctl
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -56,5 +57,19 @@ func TestEnsurePgpassWritesMode0600AndReportsChange(t *testing.T) {
 	must(t, os.Chmod(r.PgpassPath(), 0o644))
 	if changed, _ = r.EnsurePgpass(entries, false); !changed {
 		t.Error("a readable .pgpass (ignored by libpq) was not fixed")
+	}
+}
+
+func TestCheckPgpassValueRefusesWhatALineCannotHold(t *testing.T) {
+	for _, v := range []string{"", "plain", `with:colon\and-backslash`} {
+		if err := CheckPgpassValue("x_password", v); err != nil {
+			t.Errorf("CheckPgpassValue(%q) = %v", v, err)
+		}
+	}
+	for _, v := range []string{"a\nb", "a\rb", "a\x00b"} {
+		err := CheckPgpassValue("x_password", v)
+		if err == nil || !strings.HasPrefix(err.Error(), "x_password must not contain NUL or line breaks") || strings.Contains(err.Error(), v) {
+			t.Errorf("CheckPgpassValue(%q) = %v", v, err)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/localnode"
@@ -124,8 +123,6 @@ func readOptions(p ansible.Params) (options, error) {
 		return o, fmt.Errorf("auth=%s needs autoctl_node_password: data nodes log in to the monitor as autoctl_node with it", pgautoctl.AuthSCRAM)
 	case o.sec.Auth == pgautoctl.AuthTrust && o.password != "":
 		return o, fmt.Errorf("autoctl_node_password is only used with auth=%s", pgautoctl.AuthSCRAM)
-	case strings.ContainsAny(o.password, "\x00\r\n"):
-		return o, fmt.Errorf("autoctl_node_password must not contain NUL or line breaks")
 	}
-	return o, nil
+	return o, pgautoctl.CheckPgpassValue("autoctl_node_password", o.password)
 }

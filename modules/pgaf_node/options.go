@@ -60,13 +60,11 @@ func readOptions(p ansible.Params) (options, error) {
 	if o.sec.Auth == pgautoctl.AuthSCRAM && o.replicationPassword == "" {
 		return o, fmt.Errorf("auth=%s needs replication_password: standbys log in to the primary as pgautofailover_replicator with it", pgautoctl.AuthSCRAM)
 	}
-	for name, pw := range map[string]string{"monitor_password": o.monitorPassword, "replication_password": o.replicationPassword} {
-		if pw == "" {
-			continue
-		}
-		if strings.ContainsAny(pw, "\x00\r\n") {
-			return o, fmt.Errorf("%s must not contain NUL or line breaks (it is stored in ~/.pgpass)", name)
-		}
+	if err := pgautoctl.CheckPgpassValue("monitor_password", o.monitorPassword); err != nil {
+		return o, err
+	}
+	if err := pgautoctl.CheckPgpassValue("replication_password", o.replicationPassword); err != nil {
+		return o, err
 	}
 	if o.keeperSettings, err = readKeeperSettings(p.Dict("keeper_settings")); err != nil {
 		return o, err
