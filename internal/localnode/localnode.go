@@ -1,6 +1,7 @@
 // Package localnode holds what the modules that manage a pg_autoctl instance
 // on their own host (pgaf_monitor, pgaf_node) share: the options that place
-// and secure the instance, their validation, and the unprivileged runner.
+// and secure the instance, their validation, the unprivileged runner, and
+// the waits for the instance's service and its PostgreSQL.
 package localnode
 
 import (
