@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Ansible modules, bring up the lab, run the tests.
-#   ./build.sh          build every modules/* binary into library/
+#   ./build.sh          build every modules/* binary into library/, cmd/* tools into bin/
 #   ./build.sh lab      install host packages, set up Incus, converge the lab formation, show its state
 #   ./build.sh test     static checks, unit tests, end-to-end tests (tests/e2e/*.sh, in order)
 set -euo pipefail
@@ -26,6 +26,12 @@ build() {
 			cp "$dir/$name.yml" "library/$name.yml"
 		fi
 		printf '    %-22s %s\n' "$name" "$(du -h "library/$name" | cut -f1)"
+	done
+	# Test and benchmark tools (not modules): bin/ keeps them out of Ansible's library.
+	mkdir -p bin
+	for dir in cmd/*/; do
+		name=$(basename "$dir")
+		CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "bin/$name" "./$dir"
 	done
 }
 

@@ -12,11 +12,22 @@ import (
 	"pgafha/internal/pgautoctl"
 )
 
-// Options are the shared option declarations, appended to each module's own.
-func Options() []ansible.Option {
+// InstanceOptions find the local instance: its data directory, its port,
+// and the OS user and binaries that run it. Modules that only act on an
+// existing instance (pgaf_switchover) take these alone.
+func InstanceOptions() []ansible.Option {
 	return []ansible.Option{
 		{Name: "pgdata", Type: ansible.TypeStr, Required: true},
 		{Name: "pgport", Type: ansible.TypeInt, Default: 5432},
+		{Name: "pg_bin_dir", Type: ansible.TypeStr},
+		{Name: "os_user", Type: ansible.TypeStr, Default: "postgres"},
+	}
+}
+
+// Options are the shared option declarations of the modules that create
+// and configure the instance, appended to each module's own.
+func Options() []ansible.Option {
+	return append(InstanceOptions(), []ansible.Option{
 		{Name: "hostname", Type: ansible.TypeStr, Required: true},
 		{Name: "listen_addresses", Type: ansible.TypeStr, Default: "*"},
 		{Name: "auth", Type: ansible.TypeStr, Default: pgautoctl.AuthSCRAM, Choices: []string{pgautoctl.AuthSCRAM, pgautoctl.AuthTrust}},
@@ -26,9 +37,7 @@ func Options() []ansible.Option {
 		{Name: "ssl_crl_file", Type: ansible.TypeStr},
 		{Name: "server_cert", Type: ansible.TypeStr},
 		{Name: "server_key", Type: ansible.TypeStr},
-		{Name: "pg_bin_dir", Type: ansible.TypeStr},
-		{Name: "os_user", Type: ansible.TypeStr, Default: "postgres"},
-	}
+	}...)
 }
 
 // Security reads the TLS and authentication options.
@@ -40,14 +49,22 @@ func Security(p ansible.Params) pgautoctl.Security {
 	}
 }
 
-// Validate checks the placement options; reachedBy says who uses hostname,
-// for the error message.
-func Validate(p ansible.Params, reachedBy string) error {
+// ValidateInstance checks the InstanceOptions.
+func ValidateInstance(p ansible.Params) error {
 	if pgdata := p.String("pgdata"); !strings.HasPrefix(pgdata, "/") {
 		return fmt.Errorf("pgdata must be an absolute path, got %q", pgdata)
 	}
 	if port := p.Int("pgport"); port < 1 || port > 65535 {
 		return fmt.Errorf("pgport must be between 1 and 65535, got %d", port)
+	}
+	return nil
+}
+
+// Validate checks the placement options; reachedBy says who uses hostname,
+// for the error message.
+func Validate(p ansible.Params, reachedBy string) error {
+	if err := ValidateInstance(p); err != nil {
+		return err
 	}
 	// A comma would turn the host into a multi-host list in every URI built from it.
 	if h := p.String("hostname"); strings.TrimSpace(h) == "" || strings.ContainsAny(h, " /@?,") {

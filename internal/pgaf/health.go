@@ -131,3 +131,26 @@ func Summary(nodes []Node) string {
 	}
 	return s
 }
+
+// restingStates are the states a node rests in. wait_primary is where a
+// primary rests while its standby is unavailable; maintenance is set by an
+// operator.
+var restingStates = map[State]bool{
+	StateSingle: true, StatePrimary: true, StateSecondary: true,
+	StateWaitPrimary: true, StateMaintenance: true,
+}
+
+// Settled reports whether the node has reached its assigned state and that
+// state is one it rests in (not a step of a transition).
+func (n Node) Settled() bool { return n.Stable() && restingStates[n.ReportedState] }
+
+// GroupSettled reports whether every node of group is settled: the
+// monitor's setters and a planned switchover must not start mid-transition.
+func GroupSettled(nodes []Node, group int) bool {
+	for _, n := range nodes {
+		if n.Group == group && !n.Settled() {
+			return false
+		}
+	}
+	return true
+}

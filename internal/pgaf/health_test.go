@@ -86,3 +86,24 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary(nil) = %q", Summary(nil))
 	}
 }
+
+func TestSettled(t *testing.T) {
+	n := Node{ReportedState: StateSecondary, AssignedState: StateSecondary}
+	if !n.Settled() {
+		t.Error("secondary/secondary not settled")
+	}
+	n.ReportedState = StateCatchingUp
+	if n.Settled() {
+		t.Error("catchingup/secondary settled")
+	}
+	nodes := []Node{
+		{Group: 0, ReportedState: StatePrimary, AssignedState: StateApplySettings},
+		{Group: 0, ReportedState: StateSecondary, AssignedState: StateSecondary},
+	}
+	if GroupSettled(nodes, 0) {
+		t.Error("group with a primary in apply_settings is settled")
+	}
+	if !GroupSettled(nodes, 1) {
+		t.Error("empty group not settled")
+	}
+}

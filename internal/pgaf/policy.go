@@ -75,3 +75,15 @@ func withDetail(err error) error {
 	}
 	return &wrapped{msg: msg, causes: []error{err}}
 }
+
+// PerformPromotion asks the monitor to promote the named node (the same as
+// `pg_autoctl perform promotion`). It returns false when the node is the
+// primary already; otherwise the promotion has started when it returns.
+func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string) (bool, error) {
+	var started *bool
+	err := m.conn.QueryRow(ctx, `select pgautofailover.perform_promotion($1, $2)`, formation, node).Scan(&started)
+	if err != nil {
+		return false, fmt.Errorf("perform promotion of node %q in formation %q: %w", node, formation, withDetail(err))
+	}
+	return started != nil && *started, nil
+}

@@ -179,27 +179,6 @@ func TestReadOptions(t *testing.T) {
 	}
 }
 
-func TestSettled(t *testing.T) {
-	n := pgaf.Node{ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary}
-	if !settled(n) {
-		t.Error("secondary/secondary not settled")
-	}
-	n.ReportedState = pgaf.StateCatchingUp
-	if settled(n) {
-		t.Error("catchingup/secondary settled")
-	}
-	nodes := []pgaf.Node{
-		{Group: 0, ReportedState: pgaf.StatePrimary, AssignedState: pgaf.StateApplySettings},
-		{Group: 0, ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary},
-	}
-	if groupSettled(nodes, 0) {
-		t.Error("group with a primary in apply_settings is settled")
-	}
-	if !groupSettled(nodes, 1) {
-		t.Error("empty group not settled")
-	}
-}
-
 func TestPassEntries(t *testing.T) {
 	o := nodeOptions(t)
 	o.monitorPassword, o.replicationPassword = "m", "r"

@@ -10,29 +10,6 @@ import (
 	"pgafha/internal/pgautoctl"
 )
 
-// settledStates are the states a node rests in. wait_primary is where a
-// primary rests while its standby is unavailable; maintenance is set by
-// an operator.
-var settledStates = map[pgaf.State]bool{
-	pgaf.StateSingle: true, pgaf.StatePrimary: true, pgaf.StateSecondary: true,
-	pgaf.StateWaitPrimary: true, pgaf.StateMaintenance: true,
-}
-
-// settled reports whether the monitor sees the node at rest.
-func settled(n pgaf.Node) bool { return n.Stable() && settledStates[n.ReportedState] }
-
-// groupSettled reports whether every node of the group is at rest: the
-// monitor's policy setters push the primary through apply_settings and
-// refuse to run during another transition.
-func groupSettled(nodes []pgaf.Node, group int) bool {
-	for _, n := range nodes {
-		if n.Group == group && !settled(n) {
-			return false
-		}
-	}
-	return true
-}
-
 func byID(nodes []pgaf.Node, id int64) *pgaf.Node {
 	for i := range nodes {
 		if nodes[i].ID == id {
@@ -70,7 +47,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 	ln := *known
 	nodes, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
 		n := byID(nodes, ln.NodeID)
-		return n != nil && settled(*n)
+		return n != nil && n.Settled()
 	})
 	if err != nil {
 		return pgaf.Node{}, fmt.Errorf("wait for node %q (id %d) to reach a stable state: %w", o.name, ln.NodeID, err)
@@ -83,7 +60,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 		if err := setPolicy(ctx, mon, o, *n, p); err != nil {
 			return pgaf.Node{}, err
 		}
-		nodes, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return groupSettled(nodes, n.Group) })
+		nodes, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return pgaf.GroupSettled(nodes, n.Group) })
 		if err != nil {
 			return pgaf.Node{}, fmt.Errorf("wait for the group to apply the new settings of node %q: %w", o.name, err)
 		}
@@ -104,7 +81,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 // compare first, which decide did).
 func setPolicy(ctx context.Context, mon *pgaf.Monitor, o options, n pgaf.Node, p plan) error {
 	wait := func() error {
-		_, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return groupSettled(nodes, n.Group) })
+		_, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return pgaf.GroupSettled(nodes, n.Group) })
 		if err != nil {
 			return fmt.Errorf("wait for group %d to be at rest before changing node %q: %w", n.Group, o.name, err)
 		}

@@ -3,6 +3,7 @@
 # shared by scripts/converge-lab.sh and tests/e2e/*.sh (source it).
 #
 #   lab_playbook INVENTORY [ansible-playbook args...]   runs playbooks/postgres_ha.yml
+#   lab_play INVENTORY PLAYBOOK [args...]                runs another playbook
 #   lab_ansible INVENTORY PATTERN [ansible args...]     ad-hoc command
 #   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
 #
@@ -53,11 +54,18 @@ lab_inventory_args() {
 }
 
 lab_playbook() {
+	local inv=$1
+	shift
+	lab_play "$inv" "$LAB_ROOT/playbooks/postgres_ha.yml" "$@"
+}
+
+# lab_play INVENTORY PLAYBOOK [ansible-playbook args...] runs any playbook.
+lab_play() {
 	local inv=$1 args
 	shift
 	LAB_CONNECTION=$(lab_connection)
 	mapfile -t args < <(lab_inventory_args "$inv")
-	ansible-playbook "${args[@]}" "$LAB_ROOT/playbooks/postgres_ha.yml" "$@"
+	ansible-playbook "${args[@]}" "$@"
 }
 
 lab_ansible() {

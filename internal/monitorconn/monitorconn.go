@@ -1,0 +1,62 @@
+// Package monitorconn holds the options by which a module reaches a
+// pg_auto_failover monitor (monitor_uri, monitor_password, formation) and
+// the one way to connect with them: the password goes into the URI here,
+// the first contact is bounded, and an authentication failure names the
+// option to check.
+package monitorconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/pgaf"
+)
+
+// Options are the shared option declarations, appended to a module's own.
+func Options() []ansible.Option {
+	return []ansible.Option{
+		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
+		{Name: "monitor_password", Type: ansible.TypeStr, NoLog: true},
+		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
+	}
+}
+
+// URI returns monitor_uri with monitor_password put in as the password of
+// the URI's user.
+func URI(p ansible.Params) (string, error) {
+	uri, password := p.String("monitor_uri"), p.String("monitor_password")
+	if password == "" {
+		return uri, nil
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("monitor_uri must be a postgres:// URI when monitor_password is set, got %q", ansible.RedactConnString(uri))
+	}
+	u.User = url.UserPassword(u.User.Username(), password)
+	return u.String(), nil
+}
+
+// Connect reaches the monitor within pgaf.FirstContactTimeout and checks
+// that the formation exists.
+func Connect(ctx context.Context, p ansible.Params) (*pgaf.Monitor, error) {
+	uri, err := URI(p)
+	if err != nil {
+		return nil, err
+	}
+	mon, err := pgaf.ConnectBounded(ctx, uri)
+	if errors.Is(err, pgaf.ErrAuth) {
+		return nil, fmt.Errorf("%w (check monitor_password: it must match the monitor's autoctl_node_password)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	formation := p.String("formation")
+	if _, err := mon.Formation(ctx, formation); err != nil {
+		_ = mon.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return mon, nil
+}

@@ -1,0 +1,85 @@
+package switchover
+
+import (
+	"strings"
+	"testing"
+
+	"pgafha/internal/pgaf"
+)
+
+func node(id int64, name string, state pgaf.State) pgaf.Node {
+	return pgaf.Node{ID: id, Name: name, ReportedState: state, AssignedState: state,
+		Health: pgaf.HealthGood, CandidatePriority: 50, PgIsRunning: true}
+}
+
+func lab() []pgaf.Node {
+	return []pgaf.Node{node(1, "a", pgaf.StatePrimary), node(2, "b", pgaf.StateSecondary), node(3, "c", pgaf.StateSecondary)}
+}
+
+func TestDecideByHost(t *testing.T) {
+	cases := []struct {
+		self   int64
+		target string
+		want   Action
+	}{
+		{1, "a", Nothing}, {2, "a", Nothing},
+		{1, "b", Switch}, {2, "b", AwaitPromotion}, {3, "b", NotInvolved},
+	}
+	for _, c := range cases {
+		p, err := Decide(lab(), 0, c.self, c.target)
+		if err != nil {
+			t.Fatalf("self %d target %s: %v", c.self, c.target, err)
+		}
+		if p.Action != c.want || p.Primary.Name != "a" || p.Target.Name != c.target {
+			t.Errorf("self %d target %s: got %s (primary %s, target %s), want %s", c.self, c.target, p.Action, p.Primary.Name, p.Target.Name, c.want)
+		}
+	}
+}
+
+func TestDecideRefusesWhatCannotBePromoted(t *testing.T) {
+	cases := map[string]func([]pgaf.Node){
+		`"x" is not a data node of group 0 (its nodes: a, b, c)`: nil,
+		"candidate_priority 0":        func(n []pgaf.Node) { n[1].CandidatePriority = 0 },
+		"health check reports it bad": func(n []pgaf.Node) { n[1].Health = pgaf.HealthBad },
+		"it is maintenance (assigned maintenance)": func(n []pgaf.Node) {
+			n[1].ReportedState, n[1].AssignedState = pgaf.StateMaintenance, pgaf.StateMaintenance
+		},
+		"PostgreSQL not running": func(n []pgaf.Node) { n[1].PgIsRunning = false },
+	}
+	for want, mutate := range cases {
+		nodes, target := lab(), "b"
+		if mutate == nil {
+			target = "x"
+		} else {
+			mutate(nodes)
+		}
+		// Every host refuses, so that each report says why.
+		for self := int64(1); self <= 3; self++ {
+			if _, err := Decide(nodes, 0, self, target); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("self %d: err = %v, want %q", self, err, want)
+			}
+		}
+	}
+}
+
+func TestDecideNeedsThisNodeAndAPrimary(t *testing.T) {
+	if _, err := Decide(lab(), 0, 9, "b"); err == nil || !strings.Contains(err.Error(), "id 9") {
+		t.Errorf("unknown self: err = %v", err)
+	}
+	nodes := lab()
+	nodes[0].ReportedState, nodes[0].AssignedState = pgaf.StateDemoted, pgaf.StateDemoted
+	if _, err := Decide(nodes, 0, 2, "b"); err == nil || !strings.Contains(err.Error(), "no primary") {
+		t.Errorf("no primary: err = %v", err)
+	}
+	// Nodes of another group are not candidates.
+	other := append(lab(), pgaf.Node{ID: 4, Name: "d", Group: 1})
+	if _, err := Decide(other, 0, 1, "d"); err == nil || !strings.Contains(err.Error(), "not a data node of group 0") {
+		t.Errorf("other group: err = %v", err)
+	}
+}
+
+func TestStandbyName(t *testing.T) {
+	if got := StandbyName(2); got != "pgautofailover_standby_2" {
+		t.Errorf("StandbyName(2) = %q", got)
+	}
+}

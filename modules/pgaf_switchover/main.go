@@ -1,0 +1,167 @@
+// pgaf_switchover makes the named data node the primary of its group,
+// without losing an acknowledged commit. Every data node of the group runs
+// it: the primary's host fences the primary, waits until the wanted node
+// has all its WAL, and has the monitor promote it; the wanted node's host
+// waits for the promotion; any other node has nothing to do. When the
+// wanted node is the primary already, nothing changes anywhere.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"pgafha/internal/ansible"
+	"pgafha/internal/localnode"
+	"pgafha/internal/monitorconn"
+	"pgafha/internal/pgaf"
+	"pgafha/internal/switchover"
+)
+
+var spec = ansible.Spec{
+	Name:           "pgaf_switchover",
+	DefaultTimeout: 300,
+	Options: slices.Concat([]ansible.Option{
+		{Name: "primary", Type: ansible.TypeStr, Required: true},
+		{Name: "group", Type: ansible.TypeInt, Default: 0},
+		{Name: "catchup_timeout", Type: ansible.TypeInt, Default: 30},
+	}, monitorconn.Options(), localnode.InstanceOptions()),
+}
+
+func main() { ansible.Main(spec, run) }
+
+type options struct {
+	primary, formation, pgdata, osUser, binDir string
+	group, port                                int
+	catchup                                    time.Duration
+}
+
+func readOptions(p ansible.Params) (options, error) {
+	o := options{
+		primary: p.String("primary"), formation: p.String("formation"), pgdata: p.String("pgdata"),
+		osUser: p.String("os_user"), binDir: p.String("pg_bin_dir"),
+		group: p.Int("group"), port: p.Int("pgport"),
+		catchup: time.Duration(p.Int("catchup_timeout")) * time.Second,
+	}
+	if o.primary == "" {
+		return o, errors.New("primary must name the data node that should be the primary")
+	}
+	if o.group < 0 {
+		return o, fmt.Errorf("group must be 0 or more, got %d", o.group)
+	}
+	if c := p.Int("catchup_timeout"); c < 1 || c > 3600 {
+		return o, fmt.Errorf("catchup_timeout must be between 1 and 3600 seconds, got %d", c)
+	}
+	return o, localnode.ValidateInstance(p)
+}
+
+func run(ctx context.Context, m *ansible.Module) error {
+	o, err := readOptions(m.Params)
+	if err != nil {
+		return err
+	}
+	r, err := localnode.Runner(o.osUser, o.binDir)
+	if err != nil {
+		return err
+	}
+
+	// Observe: this host's node, the group at rest, a fence left behind.
+	local, err := r.ShowLocalState(ctx, o.pgdata)
+	if err != nil {
+		return fmt.Errorf("read this host's pg_auto_failover node at %s (create it first with pgaf_node): %w", o.pgdata, err)
+	}
+	fence := switchover.NewFence(o.port, r.PathsFor(o.pgdata).State)
+	mon, err := monitorconn.Connect(ctx, m.Params)
+	if err != nil {
+		return err
+	}
+	defer mon.Close(context.WithoutCancel(ctx))
+	nodes, err := mon.WaitForState(ctx, o.formation, func(n []pgaf.Node) bool { return pgaf.GroupSettled(n, o.group) })
+	if err != nil {
+		return fmt.Errorf("wait for group %d to be at rest before comparing: %w", o.group, err)
+	}
+	leftover, err := fence.Present()
+	if err != nil {
+		return err
+	}
+
+	// Decide.
+	plan, err := switchover.Decide(nodes, o.group, local.NodeID, o.primary)
+	if err != nil {
+		return err
+	}
+	rep := &report{m: m, plan: plan}
+
+	// Act unless in check mode, then report.
+	if leftover {
+		if err := liftLeftover(ctx, m, fence); err != nil {
+			return err
+		}
+	}
+	switch plan.Action {
+	case switchover.Nothing:
+		return rep.nothing()
+	case switchover.NotInvolved:
+		return rep.notInvolved()
+	case switchover.AwaitPromotion:
+		if m.CheckMode() {
+			return rep.predict()
+		}
+		return rep.awaited(awaitPromotion(ctx, mon, o, plan))
+	default:
+		if m.CheckMode() {
+			return rep.predict()
+		}
+		sw := &switchover.Switcher{Mon: mon, Formation: o.formation, Fence: fence, CatchupTimeout: o.catchup}
+		res, err := sw.Run(ctx, plan)
+		return rep.switched(res, err)
+	}
+}
+
+// liftLeftover lifts a fence that a run which died half-way left in force:
+// Decide ran on a settled group, so no switchover is in progress.
+func liftLeftover(ctx context.Context, m *ansible.Module, fence switchover.Fence) error {
+	m.Result.Changed = true
+	if m.CheckMode() {
+		m.Result.Warn("an interrupted switchover left this node's write fence (default_transaction_read_only=on): it would be lifted")
+		return nil
+	}
+	if err := fence.Lift(ctx); err != nil {
+		return fmt.Errorf("lift the write fence an interrupted switchover left: %w", err)
+	}
+	m.Result.Warn("lifted the write fence (default_transaction_read_only=on) that an interrupted switchover had left on this node")
+	return nil
+}
+
+// awaitPromotion waits on the wanted node's host until it is the primary of
+// a settled group. The switchover itself runs on the primary's host; if it
+// has not begun within catchup_timeout plus a margin, that host is not
+// doing it (not in the play, or it failed before the promotion).
+func awaitPromotion(ctx context.Context, mon *pgaf.Monitor, o options, p switchover.Plan) error {
+	startWait := o.catchup + 30*time.Second
+	sctx, cancel := context.WithTimeout(ctx, startWait)
+	_, err := mon.WaitForState(sctx, o.formation, func(nodes []pgaf.Node) bool {
+		return !pgaf.GroupSettled(nodes, o.group) || isPrimary(nodes, p.Self.ID, o.group)
+	})
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("%q is still the primary and no switchover began within %s: the switchover runs on %q's host, which must run this task too (see its result)", p.Primary.Name, startWait, p.Primary.Name)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
+		return pgaf.GroupSettled(nodes, o.group) && isPrimary(nodes, p.Self.ID, o.group)
+	})
+	if err != nil {
+		return fmt.Errorf("wait to become the primary of a group at rest: %w", err)
+	}
+	return nil
+}
+
+func isPrimary(nodes []pgaf.Node, id int64, group int) bool {
+	n, ok := pgaf.PrimaryOf(nodes, group)
+	return ok && n.ID == id
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Benchmark: planned switchovers under a write load, each proven lossless by
+# the write probe (bin/writeprobe commits a numbered row every 10 ms through the
+# formation URI, then checks every acknowledged row is on the new primary).
+#   scripts/bench-switchover.sh [CYCLES] [--raw]     (default 20; inventory/lab.yml)
+# Each cycle moves the primary to the other node with playbooks/switchover.yml
+# (pgaf_switchover, fenced). --raw uses `pg_autoctl perform switchover` on the
+# monitor instead, the unfenced path pg_auto_failover ships, for comparison.
+# Prints one line per cycle and a summary; exits 1 if any cycle lost a commit
+# or failed. PGAFHA_INVENTORY, PROBE_USER/PROBE_DB/PROBE_PASSWORD override the lab's.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=SCRIPTDIR/../tests/lib/lab.sh
+source tests/lib/lab.sh
+# shellcheck source=SCRIPTDIR/../tests/lib/probe.sh
+source tests/lib/probe.sh
+
+cycles=20 raw=false
+for arg in "$@"; do
+	case $arg in
+	--raw) raw=true ;;
+	[0-9]*) cycles=$arg ;;
+	*) echo "usage: $0 [CYCLES] [--raw]" >&2; exit 64 ;;
+	esac
+done
+inventory=${PGAFHA_INVENTORY:-inventory/lab.yml}
+read -r project monitor monitor_pgdata < <(ansible-inventory -i "$inventory" --list | python3 -c '
+import json, sys
+inv = json.load(sys.stdin)
+hv = inv["_meta"]["hostvars"]
+mon = inv["postgres_ha_monitor"]["hosts"][0]
+v = hv.get(mon, {})
+print(v.get("ansible_incus_project", "default"), mon,
+      "/var/lib/postgresql/%s/pgaf-monitor" % v.get("postgres_ha_postgresql_version", 15))')
+[[ -x bin/writeprobe && -x library/pgaf_switchover ]] || ./build.sh >/dev/null
+tmp=$(mktemp -d /tmp/pgafha-bench-switchover.XXXXXX)
+PROBE_PID=
+cleanup() {
+	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
+	rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+
+how="playbooks/switchover.yml (pgaf_switchover, fenced)"
+$raw && how="pg_autoctl perform switchover (unfenced)"
+echo "switchover benchmark: $cycles cycles with $how, project $project, $(hostname), $(nproc) cores, $(date -u +%F)"
+formation_wait_healthy "$project" "$monitor" 120
+failed=0
+: >"$tmp/rows"
+for ((i = 1; i <= cycles; i++)); do
+	from=$(formation_primary "$project" "$monitor")
+	to=$(formation_secondary "$project" "$monitor")
+	probe_start "$project" "$monitor" "$tmp/probe-$i.json"
+	sleep 2
+	start=$(date +%s.%N)
+	rc=0
+	if $raw; then
+		incus exec --project "$project" "$monitor" -- su postgres -c \
+			"pg_autoctl perform switchover --pgdata $monitor_pgdata --formation default" >"$tmp/op-$i.log" 2>&1 || rc=$?
+	else
+		lab_play "$inventory" playbooks/switchover.yml -e "postgres_ha_primary=$to" >"$tmp/op-$i.log" 2>&1 || rc=$?
+	fi
+	took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	formation_wait_healthy "$project" "$monitor" 180 || rc=1
+	sleep 1
+	probe_rc=0
+	probe_stop || probe_rc=$?
+	PROBE_PID=
+	now=$(formation_primary "$project" "$monitor")
+	lost=$(probe_field "$tmp/probe-$i.json" lost_commits 2>/dev/null || echo "?")
+	acked=$(probe_field "$tmp/probe-$i.json" acknowledged_commits 2>/dev/null || echo "?")
+	outage=$(probe_field "$tmp/probe-$i.json" write_outage_seconds 2>/dev/null || echo "?")
+	ok=yes
+	if ((rc != 0 || probe_rc != 0)) || [[ $now != "$to" ]]; then
+		ok=no
+		failed=$((failed + 1))
+		tail -n 15 "$tmp/op-$i.log" | sed 's/^/      | /'
+	fi
+	printf 'cycle %2d: %s -> %s  ok=%s  write outage %s s  acknowledged %s  lost %s  operation %s s\n' \
+		"$i" "$from" "$to" "$ok" "$outage" "$acked" "$lost" "$took"
+	printf '%s %s %s %s %s\n' "$ok" "$outage" "$acked" "$lost" "$took" >>"$tmp/rows"
+done
+python3 - "$tmp/rows" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+def num(v):
+    try: return float(v)
+    except ValueError: return None
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+out = [x for x in (num(r[1]) for r in rows) if x is not None]
+took = [x for x in (num(r[4]) for r in rows) if x is not None]
+acked = sum(int(r[2]) for r in rows if r[2].isdigit())
+lost = sum(int(r[3]) for r in rows if r[3].isdigit())
+passed = sum(r[0] == "yes" for r in rows)
+lossy = sum(1 for r in rows if r[3].isdigit() and int(r[3]) > 0)
+print(f"summary: {passed}/{len(rows)} passed; write outage p50 {statistics.median(out):.2f} s, "
+      f"p95 {pct(out, 95):.2f} s, max {max(out):.2f} s; acknowledged {acked}, lost {lost} "
+      f"(in {lossy} cycles); operation p50 {statistics.median(took):.1f} s")
+PY
+((failed == 0))

@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# The formation as its monitor sees it, and the write probe (bin/writeprobe)
+# around an operation, shared by tests/e2e/*.sh and scripts/bench-*.sh (source it).
+#
+#   formation_sql PROJECT MONITOR SQL           runs SQL in the monitor's database, prints rows
+#   formation_primary PROJECT MONITOR           the settled primary's node name
+#   formation_secondary PROJECT MONITOR         the first settled, healthy secondary's name
+#   formation_wait_healthy PROJECT MONITOR S    waits up to S s for one primary and every other
+#                                               node a healthy settled secondary
+#   probe_start PROJECT MONITOR OUT             starts bin/writeprobe through the formation URI
+#                                               (PROBE_USER, PROBE_DB, PROBE_PASSWORD: lab defaults),
+#                                               its JSON result to OUT; sets PROBE_PID
+#   probe_stop                                  stops it; its exit code (0: nothing lost)
+#   probe_field FILE KEY                        one value of its JSON result
+
+formation_sql() {
+	incus exec --project "$1" --cwd /tmp "$2" -- su postgres -c "psql -X -q -At -F' ' -d pg_auto_failover -c \"$3\""
+}
+
+formation_primary() {
+	formation_sql "$1" "$2" "select nodename from pgautofailover.node where reportedstate = 'primary' and goalstate = 'primary'"
+}
+
+formation_secondary() {
+	formation_sql "$1" "$2" "select nodename from pgautofailover.node where reportedstate = 'secondary' and goalstate = 'secondary' and health = 1 order by nodeid limit 1"
+}
+
+formation_wait_healthy() {
+	local deadline=$((SECONDS + $3)) got=""
+	while ((SECONDS < deadline)); do
+		got=$(formation_sql "$1" "$2" "select count(*) filter (where reportedstate = 'primary' and goalstate = 'primary' and health = 1),
+			count(*) filter (where not (reportedstate = 'secondary' and goalstate = 'secondary' and health = 1)) - 1
+			from pgautofailover.node" 2>/dev/null || true)
+		[[ $got == "1 0" ]] && return 0
+		sleep 0.5
+	done
+	echo "formation not healthy within $3 s (primaries, other unsettled nodes: ${got:-monitor unreachable})" >&2
+	return 1
+}
+
+probe_start() {
+	local project=$1 monitor=$2 out=$3 uri
+	uri=$(formation_sql "$project" "$monitor" "select pgautofailover.formation_uri('default', 'default', 'require')") || return 1
+	: >"$out.log"
+	WRITEPROBE_URI=$uri WRITEPROBE_PASSWORD=${PROBE_PASSWORD:-changeme-DEV-ONLY} \
+		"${LAB_ROOT:-.}/bin/writeprobe" -user "${PROBE_USER:-app}" -dbname "${PROBE_DB:-app}" -result "$out" \
+		>/dev/null 2>"$out.log" &
+	PROBE_PID=$!
+	local deadline=$((SECONDS + 30))
+	until grep -q '^writeprobe: writing' "$out.log"; do
+		if ! kill -0 "$PROBE_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+			cat "$out.log" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+probe_stop() {
+	local rc=0
+	kill -TERM "$PROBE_PID" 2>/dev/null || true
+	wait "$PROBE_PID" || rc=$?
+	return "$rc"
+}
+
+probe_field() {
+	python3 -c 'import json, sys; v = json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
+}
