@@ -13,8 +13,9 @@
 #   1 unhealthy baseline: nothing was stopped
 #   2 failover test failed: target missed, no promotion, rejoin timeout,
 #     acknowledged commit lost, writes not resumed, or the run aborted
-#   3 missing tool: module not built, ansible-playbook, python3 or incus
-#     missing, or the Incus daemon not reachable
+#   3 missing tool or setup error: module not built, ansible-playbook, python3
+#     or incus missing, the Incus daemon not reachable, the inventory (or its
+#     vault) unusable, the monitor unreachable or refusing the password
 #   64 bad setting (e.g. RTO_TARGET_SECONDS is not a positive number)
 #
 # Environment:
@@ -90,7 +91,7 @@ ANSIBLE_CONFIG=$ROOT/ansible.cfg ANSIBLE_LIBRARY=$PGAF_LIBRARY ANSIBLE_NOCOLOR=1
 if [[ ! -s $work/args.json ]]; then
 	cat "$work/ansible.log" >&2
 	say "could not build the module's arguments from inventory $INVENTORY"
-	exit 2
+	exit 3
 fi
 rc=0
 "$PGAF_LIBRARY/pgaf_failover_test" "$work/args.json" >"$result" || rc=$?
@@ -128,6 +129,6 @@ outcome=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("
 case $outcome in
 passed | ridden_out) exit 0 ;;
 unhealthy_baseline) exit 1 ;;
-incus_unavailable) exit 3 ;;
+incus_unavailable | setup_error) exit 3 ;;
 *) exit 2 ;;
 esac

@@ -48,7 +48,7 @@ func Main(spec Spec, run RunFunc) {
 		fmt.Println(string(out))
 		os.Exit(0)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := Execute(ctx, spec, os.Args[1:], os.Stdout, run)
 	stop()
 	os.Exit(code)

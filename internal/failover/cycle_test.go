@@ -253,3 +253,43 @@ func TestTimelineOffsets(t *testing.T) {
 		t.Errorf("timeline %+v, want %+v", got, want)
 	}
 }
+
+// The dying primary may acknowledge a commit after the stop request; only an
+// acknowledgement after the promotion proves that writes resumed.
+func TestWritesMustResumeAfterThePromotion(t *testing.T) {
+	c := &cycle{fault: t0, recovered: t0.Add(5 * time.Second)}
+	c.probe = &Probe{ledger: Ledger{
+		{Seq: 1, Done: t0.Add(-10 * time.Millisecond), Status: Acked},
+		{Seq: 2, Done: t0.Add(20 * time.Millisecond), Status: Acked}, // the old primary, still alive
+	}}
+	c.awaitWrites(context.Background(), 50*time.Millisecond)
+	if got, _ := c.found.classify(OutcomePassed); got != OutcomeWritesNotResumed {
+		t.Errorf("outcome %s, want %s", got, OutcomeWritesNotResumed)
+	}
+	c = &cycle{fault: t0, recovered: t0.Add(5 * time.Second)}
+	c.probe = &Probe{ledger: Ledger{{Seq: 3, Done: t0.Add(5100 * time.Millisecond), Status: Acked}}}
+	c.awaitWrites(context.Background(), 50*time.Millisecond)
+	if got, _ := c.found.classify(OutcomePassed); got != OutcomePassed {
+		t.Errorf("outcome %s with a commit after the promotion", got)
+	}
+}
+
+// A failover the monitor decides only after the settle time is still a
+// failover: the freeze was not ridden out.
+func TestFreezeLatePromotionIsAFailover(t *testing.T) {
+	mon, pow := lab()
+	cfg := testConfig()
+	cfg.Scenario = ScenarioFreeze
+	go func() {
+		// Still mid-transition when the settle time ends, promoted after it.
+		step(cfg.FreezeFor + 20*time.Millisecond)
+		mon.set(Node{Name: "p", Host: "10.0.0.11", Reported: "primary", Goal: "draining", Health: 1})
+		step(cfg.FreezeSettle + 100*time.Millisecond)
+		failoverAfter(mon, 10*time.Millisecond)()
+		rejoin(mon)()
+	}()
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomeUnexpectedFailover || r.NewPrimary != "s" {
+		t.Errorf("late promotion after a freeze: outcome %s new primary %q %v", r.Outcome, r.NewPrimary, r.Failures)
+	}
+}

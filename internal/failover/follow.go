@@ -101,6 +101,7 @@ func (f *Follower) listen(ctx context.Context, sub Subscription) {
 		defer cancel()
 		_ = sub.Close(cctx)
 	}()
+	defer recoverInto(func(err error) { f.note("LISTEN: " + err.Error()) })
 	for {
 		n, err := sub.Next(ctx)
 		if err != nil {
@@ -119,6 +120,7 @@ func (f *Follower) listen(ctx context.Context, sub Subscription) {
 
 func (f *Follower) poll(ctx context.Context) {
 	defer f.wg.Done()
+	defer recoverInto(func(err error) { f.note("polling: " + err.Error()) })
 	t := time.NewTicker(f.pollEvery)
 	defer t.Stop()
 	failures := 0

@@ -34,21 +34,29 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 	if c.aborted(ctx, "watching the formation after the resume") {
 		return
 	}
-	// A failover decided during the freeze shows up as a promotion.
+	// Heal first, whoever is primary: a failover decided late (a slow
+	// demotion, a longer freeze) is still in progress after the settle time.
+	healedAt, healed := c.awaitHealed(ctx, func(Healthy) bool { return true })
+	// A failover decided during or after the freeze shows up as a promotion
+	// (the watch has been registered since the fault), or as another primary.
 	wctx, cancel := context.WithTimeout(ctx, 0)
 	at, perr := promotion.Wait(wctx)
 	cancel()
-	failedOver := perr == nil
-	if failedOver {
+	latest, _ := CheckHealthy(sortedNodes(c.follow.Latest()))
+	if perr != nil && healed && latest.Primary.Name != "" && latest.Primary.Name != oldPrimary {
+		at, perr = healedAt, nil
+	}
+	if perr == nil {
 		c.res.RTO = ptr(Seconds(at.Sub(c.fault)))
 		n, _ := promoted(c.follow.Latest(), oldPrimary)
+		if n.Name == "" {
+			n = latest.Primary
+		}
 		c.res.NewPrimary = n.Name
 		c.found.add(OutcomeUnexpectedFailover, fmt.Sprintf("a %.1f s freeze of %s led to the promotion of %s", c.cfg.FreezeFor.Seconds(), oldPrimary, n.Name))
-	}
-
-	healedAt, healed := c.awaitHealed(ctx, func(h Healthy) bool { return !failedOver || h.Primary.Name != oldPrimary })
-	if healed && failedOver {
-		c.res.Rejoin = ptr(Seconds(healedAt.Sub(resumed)))
+		if healed {
+			c.res.Rejoin = ptr(Seconds(healedAt.Sub(resumed)))
+		}
 	}
 	c.stopProbe()
 	c.verify(ctx)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,16 @@ func TestClassifyError(t *testing.T) {
 		if got := classify(c.err); got != c.want {
 			t.Errorf("%s: classify = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestRecoverIntoReportsAPanic(t *testing.T) {
+	var got error
+	func() {
+		defer recoverInto(func(err error) { got = err })
+		panic("boom")
+	}()
+	if got == nil || !strings.Contains(got.Error(), "internal error") {
+		t.Errorf("recovered %v", got)
 	}
 }

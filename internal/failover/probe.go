@@ -113,6 +113,7 @@ func (p *Probe) Stop() Ledger {
 func (p *Probe) run(ctx context.Context) {
 	defer close(p.done)
 	defer func() { closeQuietly(p.conn); p.conn = nil }()
+	defer recoverInto(p.recordError)
 	seq := int64(1)
 	for {
 		select {
@@ -153,6 +154,7 @@ func (p *Probe) dial(ctx context.Context) (*pgx.Conn, error) {
 	start := func() {
 		inFlight++
 		go func() {
+			defer recoverInto(func(err error) { results <- dialResult{nil, err} })
 			conn, err := p.connect(dctx)
 			results <- dialResult{conn, err}
 		}()

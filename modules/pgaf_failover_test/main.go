@@ -48,21 +48,21 @@ func run(ctx context.Context, m *ansible.Module) error {
 		m.Result.Warn(w)
 	}
 
-	// Observe: Incus and the monitor must both answer before anything else.
-	if _, err := (powerAdapter{}).client(ctx); err != nil {
-		m.Result.Set("outcome", outcomeNoIncus)
-		return err
-	}
+	// Observe: the monitor and Incus must both answer before anything else.
+	m.Result.Set("outcome", outcomeSetup)
 	monitorURI, err := withCredentials(opts.monitorURI, "", opts.monitorPass, "monitor")
 	if err != nil {
 		return err
 	}
 	mon, err := connectMonitor(ctx, monitorURI, opts.formation)
 	if err != nil {
-		m.Result.Set("outcome", failover.OutcomeUnhealthyBaseline)
-		return fmt.Errorf("unhealthy baseline, nothing was stopped: %w", err)
+		return fmt.Errorf("reach the monitor, nothing was stopped: %w", err)
 	}
 	defer mon.Close()
+	if _, err := (powerAdapter{}).client(ctx); err != nil {
+		m.Result.Set("outcome", outcomeNoIncus)
+		return err
+	}
 
 	cfg, err := opts.config(ctx, mon)
 	if err != nil {
@@ -99,6 +99,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 
 // outcomeNoIncus tells the entry-point script that a tool is missing.
 const outcomeNoIncus = "incus_unavailable"
+
+// outcomeSetup tells it that the arguments cannot reach the formation
+// (monitor unreachable, wrong password, unknown formation): nothing was
+// stopped, and the formation's health is unknown.
+const outcomeSetup = "setup_error"
 
 // predict checks the baseline and the target instance without touching
 // either, and says what a real run would do.

@@ -39,3 +39,12 @@ func TestBadOptionsFailClearly(t *testing.T) {
 		}
 	}
 }
+
+// A monitor that cannot be reached (or refuses the password) is a setup
+// error for the entry-point script (exit 3), not an unhealthy formation.
+func TestUnreachableMonitorIsASetupError(t *testing.T) {
+	res, _ := execute(t, map[string]any{"monitor_uri": "postgres://autoctl_node@127.0.0.1:1/pg_auto_failover?connect_timeout=2"})
+	if res["failed"] != true || res["outcome"] != outcomeSetup || res["changed"] == true {
+		t.Errorf("result %v, want a failed run with outcome %s", res, outcomeSetup)
+	}
+}

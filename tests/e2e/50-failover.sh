@@ -6,6 +6,7 @@
 #     target, lost_commits is 0, and the formation is healthy afterwards;
 #   - with the standby stopped (incus stop) the baseline is unhealthy: exit 1,
 #     nothing else stopped; the standby is then started again;
+#   - a wrong monitor password is a setup error: exit 3, nothing stopped;
 #   - an impossible target (0.001 s) exits 2 and the lab is still restored;
 #   - Ctrl-C (SIGINT to the script's process group) once the primary is
 #     stopped: exit 2, outcome aborted, the instance is running again.
@@ -138,6 +139,20 @@ done
 incus start --project "$PROJECT" "$standby"
 wait_healthy
 
+check "wrong monitor password: exit 3 (setup error), nothing stopped"
+python3 - "$INVENTORY" "$tmp/wrong-password.yml" <<'PY'
+import sys, yaml
+inv = yaml.safe_load(open(sys.argv[1]))
+inv["all"]["children"]["postgres_ha"]["vars"]["vault_pg_autoctl_password"] = "not-the-password"
+yaml.safe_dump(inv, open(sys.argv[2], "w"))
+PY
+failover_test wrong-password INVENTORY="$tmp/wrong-password.yml"
+assert_eq "$rc" 3 "exit code with a wrong monitor password"
+assert_eq "$(json_get "$tmp/wrong-password.json" 'd["outcome"]')" setup_error "outcome"
+for n in "${NODES[@]}" "$MONITOR"; do
+	assert_eq "$(status "$n")" RUNNING "state of $n"
+done
+
 check "impossible target (0.001 s): exit 2, the lab is restored"
 failover_test impossible RTO_TARGET_SECONDS=0.001
 assert_eq "$rc" 2 "exit code with an impossible target"
@@ -170,4 +185,4 @@ for n in "${NODES[@]}" "$MONITOR"; do
 done
 wait_healthy
 
-echo "ok: failover acceptance test (pass, unhealthy baseline, missed target, Ctrl-C, missing tools)"
+echo "ok: failover acceptance test (pass, unhealthy baseline, setup error, missed target, Ctrl-C, missing tools)"
