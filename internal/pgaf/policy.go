@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -79,11 +80,29 @@ func withDetail(err error) error {
 // PerformPromotion asks the monitor to promote the named node (the same as
 // `pg_autoctl perform promotion`). It returns false when the node is the
 // primary already; otherwise the promotion has started when it returns.
-func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string) (bool, error) {
-	var started *bool
-	err := m.conn.QueryRow(ctx, `select pgautofailover.perform_promotion($1, $2)`, formation, node).Scan(&started)
+//
+// hold > 0 keeps the request's transaction, and with it the monitor's group
+// lock, open that long before committing: a keeper's node_active call
+// during that time reads its row before the promotion and decides after
+// it, which forces pg_auto_failover 2.0's stale-row race. For tests only.
+func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string, hold time.Duration) (bool, error) {
+	what := fmt.Sprintf("perform promotion of node %q in formation %q", node, formation)
+	tx, err := m.conn.Begin(ctx)
 	if err != nil {
-		return false, fmt.Errorf("perform promotion of node %q in formation %q: %w", node, formation, withDetail(err))
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var started *bool
+	if err := tx.QueryRow(ctx, `select pgautofailover.perform_promotion($1, $2)`, formation, node).Scan(&started); err != nil {
+		return false, fmt.Errorf("%s: %w", what, withDetail(err))
+	}
+	if hold > 0 {
+		if _, err := tx.Exec(ctx, `select pg_sleep($1)`, hold.Seconds()); err != nil {
+			return false, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, fmt.Errorf("%s: commit: %w", what, err)
 	}
 	return started != nil && *started, nil
 }

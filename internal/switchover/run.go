@@ -43,6 +43,9 @@ type Switcher struct {
 	Formation      string
 	Fence          Fence
 	CatchupTimeout time.Duration
+	// RaceHold forces pg_auto_failover's stale-row race (see
+	// pgaf.Monitor.PerformPromotion), to prove the fence under it.
+	RaceHold time.Duration
 
 	start time.Time
 	rep   Report
@@ -75,7 +78,7 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 	s.rep.CaughtUpLSN = lsn
 	s.mark(time.Now(), "%s has flushed %s's WAL up to %s", p.Target.Name, p.Primary.Name, lsn)
 
-	started, err := s.Mon.PerformPromotion(ctx, s.Formation, p.Target.Name)
+	started, err := s.Mon.PerformPromotion(ctx, s.Formation, p.Target.Name, s.RaceHold)
 	if err != nil {
 		// The monitor refused in one transaction: nothing changed.
 		return s.abort(ctx, err)

@@ -27,6 +27,7 @@ var spec = ansible.Spec{
 		{Name: "primary", Type: ansible.TypeStr, Required: true},
 		{Name: "group", Type: ansible.TypeInt, Default: 0},
 		{Name: "catchup_timeout", Type: ansible.TypeInt, Default: 30},
+		{Name: "race_hold_seconds", Type: ansible.TypeFloat, Default: 0.0},
 	}, monitorconn.Options(), localnode.InstanceOptions()),
 }
 
@@ -35,7 +36,7 @@ func main() { ansible.Main(spec, run) }
 type options struct {
 	primary, formation, pgdata, osUser, binDir string
 	group, port                                int
-	catchup                                    time.Duration
+	catchup, raceHold                          time.Duration
 }
 
 func readOptions(p ansible.Params) (options, error) {
@@ -43,7 +44,8 @@ func readOptions(p ansible.Params) (options, error) {
 		primary: p.String("primary"), formation: p.String("formation"), pgdata: p.String("pgdata"),
 		osUser: p.String("os_user"), binDir: p.String("pg_bin_dir"),
 		group: p.Int("group"), port: p.Int("pgport"),
-		catchup: time.Duration(p.Int("catchup_timeout")) * time.Second,
+		catchup:  time.Duration(p.Int("catchup_timeout")) * time.Second,
+		raceHold: time.Duration(p.Float("race_hold_seconds") * float64(time.Second)),
 	}
 	if o.primary == "" {
 		return o, errors.New("primary must name the data node that should be the primary")
@@ -53,6 +55,9 @@ func readOptions(p ansible.Params) (options, error) {
 	}
 	if c := p.Int("catchup_timeout"); c < 1 || c > 3600 {
 		return o, fmt.Errorf("catchup_timeout must be between 1 and 3600 seconds, got %d", c)
+	}
+	if h := p.Float("race_hold_seconds"); h < 0 || h > 10 {
+		return o, fmt.Errorf("race_hold_seconds must be between 0 and 10, got %g", h)
 	}
 	return o, localnode.ValidateInstance(p)
 }
@@ -114,7 +119,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if m.CheckMode() {
 			return rep.predict()
 		}
-		sw := &switchover.Switcher{Mon: mon, Formation: o.formation, Fence: fence, CatchupTimeout: o.catchup}
+		sw := &switchover.Switcher{Mon: mon, Formation: o.formation, Fence: fence, CatchupTimeout: o.catchup, RaceHold: o.raceHold}
 		res, err := sw.Run(ctx, plan)
 		return rep.switched(res, err)
 	}

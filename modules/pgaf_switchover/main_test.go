@@ -25,6 +25,7 @@ func TestBadInputFailsClearly(t *testing.T) {
 	cases := map[string]map[string]any{
 		"primary must name":          {"primary": ""},
 		"catchup_timeout must be":    {"catchup_timeout": 0},
+		"race_hold_seconds must be":  {"race_hold_seconds": 11},
 		"group must be 0 or more":    {"group": -1},
 		"pgdata must be an absolute": {"pgdata": "relative/path"},
 		"pgport must be between":     {"pgport": 70000},

@@ -2,8 +2,9 @@
 # Planned switchover for real (playbooks/switchover.yml → pgaf_switchover) on the
 # e2e formation (project pgaf-e2e), with the write probe (bin/writeprobe) running:
 #   - --check --diff names the change and changes nothing;
-#   - a switchover to the standby and one back: the roles swap, 0 acknowledged
-#     commits lost, the write outage is printed;
+#   - a switchover to the standby and one back, the second with pg_auto_failover's
+#     stale-row race forced (the old primary is assigned wait_primary): the roles
+#     swap, 0 acknowledged commits lost, the write outage is printed;
 #   - asking for the node that is primary already changes nothing;
 #   - a name that is no data node fails with the reason, nothing changes;
 #   - a write fence an interrupted run left on the primary is lifted by the next run.
@@ -58,13 +59,13 @@ assert_contains "$(cat "$tmp/check.log")" "+primary: $second" "--diff output"
 assert_eq "$(events)" "$before" "monitor events after --check"
 assert_eq "$(formation_primary "$PROJECT" "$MONITOR")" "$first" "primary after --check"
 
-# lossless FROM TO: a switchover under the write probe.
+# lossless FROM TO [playbook args...]: a switchover under the write probe.
 lossless() {
 	local from=$1 to=$2
-	check "switchover $from -> $to under the write probe: roles swap, no acknowledged commit lost"
+	shift 2
 	probe_start "$PROJECT" "$MONITOR" "$tmp/probe-$to.json" || fail "the write probe did not start"
 	sleep 2
-	switchover "to-$to" "$to"
+	switchover "to-$to" "$to" "$@"
 	formation_wait_healthy "$PROJECT" "$MONITOR" 120 || true
 	sleep 1
 	local probe_rc=0
@@ -83,8 +84,14 @@ lossless() {
 	assert_eq "$(psql_node "$from" "show default_transaction_read_only")" "off" "fence lifted on the old primary"
 	incus exec --project "$PROJECT" "$from" -- test ! -e "$FENCE_MARKER" || fail "fence marker left on $from"
 }
+check "switchover $first -> $second under the write probe: roles swap, no acknowledged commit lost"
 lossless "$first" "$second"
-lossless "$second" "$first"
+check "switchover $second -> $first with the stale-row race forced: the fence still keeps every commit"
+race_from=$(formation_sql "$PROJECT" "$MONITOR" "select max(eventid) from pgautofailover.event")
+lossless "$second" "$first" -e postgres_ha_switchover_race_hold_seconds=2
+raced=$(formation_sql "$PROJECT" "$MONITOR" "select count(*) from pgautofailover.event
+	where eventid > $race_from and nodename = '$second' and goalstate = 'wait_primary' and description like '%none of the standby nodes%'")
+[[ $raced -ge 1 ]] || fail "the forced race did not happen: $second was never assigned wait_primary during the switchover"
 
 check "asking for the primary it already is changes nothing"
 before=$(events)
