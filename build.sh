@@ -15,6 +15,15 @@ export GOTOOLCHAIN=${PGAFHA_GOTOOLCHAIN:-go1.26.10}
 
 say() { printf '\n==> %s\n' "$*"; }
 
+# timed NAME CMD...: runs a stage and prints how long it took, so that the
+# next slow stage shows in every test log.
+timed() {
+	local name=$1 t0=$SECONDS
+	shift
+	"$@"
+	printf '==> %s: %d s\n' "$name" $((SECONDS - t0))
+}
+
 build() {
 	say "building modules into library/"
 	mkdir -p library
@@ -70,7 +79,7 @@ e2e_tests() {
 	for t in tests/e2e/*.sh; do
 		[[ -e "$t" ]] || continue
 		say "e2e: $t"
-		bash "$t"
+		timed "$t" bash "$t"
 	done
 }
 
@@ -78,12 +87,12 @@ case "${1:-build}" in
 build) build ;;
 lab) lab ;;
 test)
-	bash scripts/lab-host.sh
-	build
-	static_checks
-	unit_tests
+	timed "lab host" bash scripts/lab-host.sh
+	timed build build
+	timed "static checks" static_checks
+	timed "unit tests" unit_tests
 	e2e_tests
-	say "all tests passed"
+	say "all tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 	;;
 *)
 	echo "usage: $0 [build|lab|test]" >&2
