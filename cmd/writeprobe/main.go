@@ -94,11 +94,11 @@ func run() int {
 
 	res := result{RunID: *runID, DurationSecs: failover.Seconds(time.Since(start)), Errors: probe.Errors(),
 		Acknowledged: l.Count(failover.Acked), Unknown: l.Count(failover.Unknown),
-		FailedAttempts: l.Count(failover.Rejected) + l.Count(failover.NotSent)}
-	acks := l.Seqs(failover.Acked)
+		FailedAttempts: l.FailedAttempts()}
 	res.Servers = servers(l)
-	if first, ok := l.FirstAckAfter(time.Time{}); ok {
-		last := lastAck(l)
+	first, ok1 := l.FirstAckAfter(time.Time{})
+	last, ok2 := l.LastAck()
+	if ok1 && ok2 {
 		if o, ok := l.WriteOutage(first.Done, last.Done); ok {
 			res.WriteOutage = ptr(failover.Seconds(o.Duration()))
 			res.OutageServers = []string{o.OldServer, o.NewServer}
@@ -117,10 +117,8 @@ func run() int {
 		return 2
 	}
 	res.VerifiedOn = server
-	lost := failover.Lost(acks, present)
-	res.Lost = len(lost)
-	unknown := l.Seqs(failover.Unknown)
-	res.UnknownLanded = len(unknown) - len(failover.Lost(unknown, present))
+	lost, landed := l.Verify(present)
+	res.Lost, res.UnknownLanded = len(lost), landed
 	if len(lost) > 0 {
 		res.LostSeqs = lost[:min(len(lost), 20)]
 		fmt.Fprintf(os.Stderr, "writeprobe: %d acknowledged commits are missing on %s; rows of run %s kept in %s\n", len(lost), server, *runID, failover.ProbeTable)
@@ -148,15 +146,6 @@ func readBack(ctx context.Context, cfg *pgx.ConnConfig, runID string) (map[int64
 		case <-time.After(time.Second):
 		}
 	}
-}
-
-func lastAck(l failover.Ledger) failover.Commit {
-	for i := len(l) - 1; i >= 0; i-- {
-		if l[i].Status == failover.Acked {
-			return l[i]
-		}
-	}
-	return failover.Commit{}
 }
 
 // servers lists the addresses that acknowledged, in the order they took over.

@@ -127,7 +127,7 @@ func (c *cycle) stopProbe() {
 	l := c.probe.Stop()
 	c.res.Acknowledged = l.Count(Acked)
 	c.res.Unknown = l.Count(Unknown)
-	c.res.FailedAttempts = l.Count(Rejected) + l.Count(NotSent)
+	c.res.FailedAttempts = l.FailedAttempts()
 	c.res.Incidents = incidents(l, c.fault)
 	// Without a promotion or a restore there is no "after" to measure.
 	if c.recovered.IsZero() {

@@ -116,6 +116,27 @@ func (l Ledger) FirstAckAfter(t time.Time) (Commit, bool) {
 	return Commit{}, false
 }
 
+// LastAck returns the last acknowledged attempt.
+func (l Ledger) LastAck() (Commit, bool) {
+	for i := len(l) - 1; i >= 0; i-- {
+		if l[i].Status == Acked {
+			return l[i], true
+		}
+	}
+	return Commit{}, false
+}
+
+// FailedAttempts counts the attempts that certainly did not commit.
+func (l Ledger) FailedAttempts() int { return l.Count(Rejected) + l.Count(NotSent) }
+
+// Verify compares the ledger with the rows present on the primary: the
+// acknowledged commits missing there, and how many of the unknown ones
+// landed.
+func (l Ledger) Verify(present map[int64]bool) (lost []int64, unknownLanded int) {
+	unknown := l.Seqs(Unknown)
+	return Lost(l.Seqs(Acked), present), len(unknown) - len(Lost(unknown, present))
+}
+
 // Lost returns the acknowledged sequence numbers missing from present.
 func Lost(acked []int64, present map[int64]bool) []int64 {
 	var out []int64

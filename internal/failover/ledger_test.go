@@ -101,3 +101,17 @@ func TestRecoverIntoReportsAPanic(t *testing.T) {
 		t.Errorf("recovered %v", got)
 	}
 }
+
+func TestLedgerVerify(t *testing.T) {
+	l := Ledger{
+		{Seq: 1, Status: Acked}, {Seq: 2, Status: Acked}, {Seq: 3, Status: Unknown},
+		{Seq: 4, Status: Unknown}, {Seq: 5, Status: Rejected}, {Seq: 6, Status: NotSent},
+	}
+	lost, landed := l.Verify(map[int64]bool{1: true, 3: true})
+	if !reflect.DeepEqual(lost, []int64{2}) || landed != 1 || l.FailedAttempts() != 2 {
+		t.Errorf("lost %v landed %d failed %d", lost, landed, l.FailedAttempts())
+	}
+	if c, ok := l.LastAck(); !ok || c.Seq != 2 {
+		t.Errorf("last ack %+v %v", c, ok)
+	}
+}

@@ -57,12 +57,10 @@ func (c *cycle) verify(ctx context.Context) {
 		c.found.add(OutcomeError, "verify the acknowledged commits: "+err.Error())
 		return
 	}
-	l := c.probe.Ledger()
-	lost := Lost(l.Seqs(Acked), present)
+	lost, landed := c.probe.Ledger().Verify(present)
 	c.res.Verified = true
 	c.res.Lost = len(lost)
-	unknown := l.Seqs(Unknown)
-	c.res.UnknownLanded = len(unknown) - len(Lost(unknown, present))
+	c.res.UnknownLanded = landed
 	if len(lost) > 0 {
 		if len(lost) > 20 {
 			lost = lost[:20]

@@ -9,25 +9,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgaf"
 )
 
 var spec = ansible.Spec{
 	Name:           "pgaf_formation",
 	DefaultTimeout: 120,
-	Options: []ansible.Option{
-		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
-		{Name: "monitor_password", Type: ansible.TypeStr, NoLog: true},
-		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
+	Options: append([]ansible.Option{
 		{Name: "group", Type: ansible.TypeInt, Default: 0},
 		{Name: "synchronous", Type: ansible.TypeBool},
 		{Name: "number_sync_standbys", Type: ansible.TypeInt},
 		{Name: "nodes", Type: ansible.TypeList, Elements: ansible.TypeRaw},
-	},
+	}, monitorconn.Options()...),
 }
 
 func main() { ansible.Main(spec, run) }
@@ -41,7 +38,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	formation, group := p.String("formation"), p.Int("group")
 
 	// Observe.
-	mon, err := connect(ctx, p.String("monitor_uri"), p.String("monitor_password"))
+	mon, err := monitorconn.Connect(ctx, p)
 	if err != nil {
 		if m.CheckMode() && pgaf.Unreachable(err) {
 			// --check before the monitor exists: nothing to compare with.
@@ -152,18 +149,6 @@ func readNodeWish(item any) (nodeWish, error) {
 		return nw, errors.New("name is required")
 	}
 	return nw, nil
-}
-
-func connect(ctx context.Context, uri, password string) (*pgaf.Monitor, error) {
-	if password != "" {
-		u, err := url.Parse(uri)
-		if err != nil || u.Scheme == "" {
-			return nil, fmt.Errorf("monitor_uri must be a postgres:// URI when monitor_password is set, got %q", ansible.RedactConnString(uri))
-		}
-		u.User = url.UserPassword(u.User.Username(), password)
-		uri = u.String()
-	}
-	return pgaf.ConnectBounded(ctx, uri)
 }
 
 // waitAtRest waits until every node of the group has reached its assigned
