@@ -83,3 +83,14 @@ func TestStandbyName(t *testing.T) {
 		t.Errorf("StandbyName(2) = %q", got)
 	}
 }
+
+func TestIsPrimaryNeedsTheNodeAtRest(t *testing.T) {
+	nodes := lab()
+	if !IsPrimary(nodes, 1, 0) || IsPrimary(nodes, 2, 0) {
+		t.Error("primary a at rest not recognised")
+	}
+	nodes[0].AssignedState = pgaf.StateDraining
+	if IsPrimary(nodes, 1, 0) {
+		t.Error("a draining primary counts as the primary at rest")
+	}
+}

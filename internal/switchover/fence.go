@@ -89,19 +89,29 @@ func (f Fence) Raise(ctx context.Context, from, to string) (Raised, error) {
 	defer closeQuietly(conn)
 	// backend_start of this session is after the reload took effect in the
 	// postmaster: every session started since is read-only by default.
-	err = conn.QueryRow(ctx, `
-		select count(*) filter (where pg_terminate_backend(pid, 5000))
-		  from pg_stat_activity
-		 where backend_type = 'client backend'
-		   and pid <> pg_backend_pid()
-		   and backend_start < (select backend_start from pg_stat_activity where pid = pg_backend_pid())
-		   and usename is distinct from 'pgautofailover_monitor'
-		   and coalesce(application_name, '') not like 'pg_autoctl%'`).Scan(&r.Terminated)
-	if err != nil {
+	if err := conn.QueryRow(ctx, `select count(*) filter (where pg_terminate_backend(pid, 5000)) from (`+sessionsBeforeFence+`) s`).Scan(&r.Terminated); err != nil {
 		return r, fmt.Errorf("end the sessions that started before the write fence: %w", err)
+	}
+	// One that outlived its termination could still commit, unfenced.
+	var left int
+	if err := conn.QueryRow(ctx, `select count(*) from (`+sessionsBeforeFence+`) s`).Scan(&left); err != nil {
+		return r, fmt.Errorf("check the sessions that started before the write fence: %w", err)
+	}
+	if left > 0 {
+		return r, fmt.Errorf("%d client sessions that started before the write fence did not end within 5 s of pg_terminate_backend", left)
 	}
 	return r, nil
 }
+
+// sessionsBeforeFence selects the client sessions that started before the
+// querying session, other than pg_autoctl's and the monitor's health checks.
+const sessionsBeforeFence = `
+	select pid from pg_stat_activity
+	 where backend_type = 'client backend'
+	   and pid <> pg_backend_pid()
+	   and backend_start < (select backend_start from pg_stat_activity where pid = pg_backend_pid())
+	   and usename is distinct from 'pgautofailover_monitor'
+	   and coalesce(application_name, '') not like 'pg_autoctl%'`
 
 // awaitReadOnlySession returns a new session once new sessions start
 // read-only (the postmaster applies a reload asynchronously).

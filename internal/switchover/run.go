@@ -90,6 +90,7 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 	s.mark(time.Now(), "monitor asked to promote %s", p.Target.Name)
 
 	var writable, done time.Time
+	rolledBack := false
 	_, err = s.Mon.WaitForState(ctx, s.Formation, func(nodes []pgaf.Node) bool {
 		now := time.Now()
 		for _, n := range nodes {
@@ -98,12 +99,23 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 				s.mark(now, "%s reports %s: it accepts writes", n.Name, n.ReportedState)
 			}
 		}
-		if !writable.IsZero() && pgaf.GroupSettled(nodes, p.Target.Group) && isSecondary(nodes, p.Primary.ID) {
+		settled := pgaf.GroupSettled(nodes, p.Target.Group)
+		if settled && IsPrimary(nodes, p.Primary.ID, p.Target.Group) {
+			// perform_promotion changed the goals before it returned: a
+			// settled group with the old primary means it was given up.
+			rolledBack = true
+			return true
+		}
+		if !writable.IsZero() && settled && isSecondary(nodes, p.Primary.ID) {
 			done = now
 			return true
 		}
 		return false
 	})
+	if err == nil && rolledBack {
+		s.mark(time.Now(), "the monitor gave the promotion up: %s is the primary of a group at rest again", p.Primary.Name)
+		return s.abort(ctx, fmt.Errorf("the monitor did not promote %q: %q is the primary again (see pg_autoctl show events on the monitor)", p.Target.Name, p.Primary.Name))
+	}
 	if !writable.IsZero() {
 		s.rep.FencedSeconds = ptr(seconds(writable.Sub(raised.At)))
 	}
@@ -120,7 +132,8 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 }
 
 // abort lifts the fence of a switchover whose promotion was never
-// requested: this node is still the primary, nothing else changed.
+// requested, or that the monitor gave up: this node is the primary of a
+// group at rest, nothing else changed.
 func (s *Switcher) abort(ctx context.Context, cause error) (Report, error) {
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
@@ -129,12 +142,18 @@ func (s *Switcher) abort(ctx context.Context, cause error) (Report, error) {
 	}
 	s.rep.FenceLifted = true
 	s.mark(time.Now(), "fence lifted, nothing else changed")
-	return s.rep, fmt.Errorf("%w (switchover abandoned before the promotion; the write fence was lifted)", cause)
+	return s.rep, fmt.Errorf("%w (switchover abandoned; the write fence was lifted)", cause)
 }
 
 // writableState: the promoted node accepts writes from wait_primary on.
 func writableState(s pgaf.State) bool {
 	return s == pgaf.StateWaitPrimary || s == pgaf.StatePrimary || s == pgaf.StateSingle
+}
+
+// IsPrimary reports whether node id is the primary of group, at rest.
+func IsPrimary(nodes []pgaf.Node, id int64, group int) bool {
+	n, ok := pgaf.PrimaryOf(nodes, group)
+	return ok && n.ID == id && n.Settled()
 }
 
 func isSecondary(nodes []pgaf.Node, id int64) bool {

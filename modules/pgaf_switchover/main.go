@@ -73,6 +73,15 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 
 	// Observe: this host's node, the group at rest, a fence left behind.
+	files, err := r.Inspect(o.pgdata)
+	if err != nil {
+		return err
+	}
+	if (files.Config == nil || !files.HasState) && m.CheckMode() {
+		// --check of a formation still to be built: nothing to switch yet.
+		m.Result.Msg = fmt.Sprintf("no pg_auto_failover node at %s yet: the switchover to %s is decided once the formation exists", o.pgdata, o.primary)
+		return nil
+	}
 	local, err := r.ShowLocalState(ctx, o.pgdata)
 	if err != nil {
 		return fmt.Errorf("read this host's pg_auto_failover node at %s (create it first with pgaf_node): %w", o.pgdata, err)
@@ -148,7 +157,7 @@ func awaitPromotion(ctx context.Context, mon *pgaf.Monitor, o options, p switcho
 	startWait := o.catchup + 30*time.Second
 	sctx, cancel := context.WithTimeout(ctx, startWait)
 	_, err := mon.WaitForState(sctx, o.formation, func(nodes []pgaf.Node) bool {
-		return !pgaf.GroupSettled(nodes, o.group) || isPrimary(nodes, p.Self.ID, o.group)
+		return !pgaf.GroupSettled(nodes, o.group) || switchover.IsPrimary(nodes, p.Self.ID, o.group)
 	})
 	cancel()
 	if err != nil && ctx.Err() == nil {
@@ -158,15 +167,10 @@ func awaitPromotion(ctx context.Context, mon *pgaf.Monitor, o options, p switcho
 		return err
 	}
 	_, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
-		return pgaf.GroupSettled(nodes, o.group) && isPrimary(nodes, p.Self.ID, o.group)
+		return pgaf.GroupSettled(nodes, o.group) && switchover.IsPrimary(nodes, p.Self.ID, o.group)
 	})
 	if err != nil {
 		return fmt.Errorf("wait to become the primary of a group at rest: %w", err)
 	}
 	return nil
-}
-
-func isPrimary(nodes []pgaf.Node, id int64, group int) bool {
-	n, ok := pgaf.PrimaryOf(nodes, group)
-	return ok && n.ID == id
 }
