@@ -100,6 +100,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
+	// Whatever is decided next, a fence left behind goes: the group is at
+	// rest, so no switchover is in progress.
+	if leftover {
+		if err := liftLeftover(ctx, m, fence); err != nil {
+			return err
+		}
+	}
 
 	// Decide.
 	plan, err := switchover.Decide(nodes, o.group, local.NodeID, o.primary)
@@ -109,11 +116,6 @@ func run(ctx context.Context, m *ansible.Module) error {
 	rep := &report{m: m, plan: plan}
 
 	// Act unless in check mode, then report.
-	if leftover {
-		if err := liftLeftover(ctx, m, fence); err != nil {
-			return err
-		}
-	}
 	switch plan.Action {
 	case switchover.Nothing:
 		return rep.nothing()
@@ -134,8 +136,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 }
 
-// liftLeftover lifts a fence that a run which died half-way left in force:
-// Decide ran on a settled group, so no switchover is in progress.
+// liftLeftover lifts a fence that a run which died half-way left in force.
 func liftLeftover(ctx context.Context, m *ansible.Module, fence switchover.Fence) error {
 	m.Result.Changed = true
 	if m.CheckMode() {
