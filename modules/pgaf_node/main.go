@@ -27,6 +27,7 @@ var spec = ansible.Spec{
 		{Name: "replication_quorum", Type: ansible.TypeBool, Default: true},
 		{Name: "keeper_settings", Type: ansible.TypeDict},
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
+		{Name: "register_after", Type: ansible.TypeList, Elements: ansible.TypeStr},
 	}, localnode.Options()...),
 }
 
@@ -96,6 +97,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return nil
 	}
 	if p.create != "" {
+		// The monitor gives roles by registration order: the nodes meant to
+		// come first must be there before this one registers.
+		if err := awaitRegistered(ctx, mon, o); err != nil {
+			return err
+		}
 		if err := createNode(ctx, r, o); err != nil {
 			return fmt.Errorf("%s node %q at %s: %w", p.create, o.name, o.pgdata, err)
 		}
@@ -103,6 +109,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 			return err
 		}
 		rep.plan(p, local, reg)
+		// A standby registered next clones the primary as soon as the
+		// primary's keeper runs: its password must verify before that.
+		if err := passwordAfterCreate(ctx, o, local, reg, rep); err != nil {
+			return err
+		}
 	}
 	if err := applyLocal(ctx, r, local, p); err != nil {
 		return err

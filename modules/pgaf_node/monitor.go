@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
@@ -118,3 +120,27 @@ func passEntries(o options) []pgautoctl.PassEntry {
 
 // replicationUser is the role pg_auto_failover streams and rewinds with.
 const replicationUser = "pgautofailover_replicator"
+
+// awaitRegistered waits (bounded by the module's timeout) until every node
+// of register_after is on the monitor. pg_auto_failover makes the first
+// node of a group primary: with the data nodes converged in parallel, this
+// keeps the inventory's order.
+func awaitRegistered(ctx context.Context, mon *pgaf.Monitor, o options) error {
+	if len(o.registerAfter) == 0 {
+		return nil
+	}
+	missing := func(nodes []pgaf.Node) []string {
+		var out []string
+		for _, name := range o.registerAfter {
+			if !slices.ContainsFunc(nodes, func(n pgaf.Node) bool { return n.Name == name }) {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	nodes, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return len(missing(nodes)) == 0 })
+	if err != nil {
+		return fmt.Errorf("wait for %s to register before node %q (register_after): %w", strings.Join(missing(nodes), ", "), o.name, err)
+	}
+	return nil
+}

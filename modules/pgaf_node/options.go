@@ -24,6 +24,8 @@ type options struct {
 	sec                                                              pgautoctl.Security
 	keeperSettings                                                   map[string]string
 	hbaRules                                                         []string
+	// registerAfter are the nodes that must be registered before this one.
+	registerAfter []string
 }
 
 var (
@@ -75,6 +77,15 @@ func readOptions(p ansible.Params) (options, error) {
 	}
 	if err := checkHBARules(o.hbaRules); err != nil {
 		return o, err
+	}
+	for _, n := range p.Strings("register_after") {
+		switch {
+		case !nodeName.MatchString(n):
+			return o, fmt.Errorf("register_after: %q is not a node name (1-63 letters, digits, '.', '_' or '-')", n)
+		case n == o.name:
+			return o, fmt.Errorf("register_after: node %q cannot wait for itself", n)
+		}
+		o.registerAfter = append(o.registerAfter, n)
 	}
 	return o, nil
 }

@@ -136,3 +136,19 @@ func predictPassword(ctx context.Context, o options, l pgautoctl.Local, reg regi
 	rep.replicationPassword(changed)
 	return nil
 }
+
+// passwordAfterCreate sets the replication password on a node the create
+// has just made primary, while its Postgres still runs from the create and
+// before its keeper's service starts: a standby's pg_basebackup cannot start
+// earlier than that.
+func passwordAfterCreate(ctx context.Context, o options, l pgautoctl.Local, reg registration, rep *report) error {
+	if o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
+		return nil
+	}
+	changed, err := ensureReplicationPassword(ctx, o, false)
+	if err != nil {
+		return fmt.Errorf("set the replication password after creating node %q: %w", o.name, err)
+	}
+	rep.replicationPassword(changed)
+	return nil
+}
