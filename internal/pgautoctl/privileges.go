@@ -1,19 +1,35 @@
 package pgautoctl
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
 )
 
+// ErrNotRoot: the module runs as the instance's owner and cannot regain
+// root (it was not started as root).
+var ErrNotRoot = errors.New("this module does not run as root")
+
 // DropPrivileges turns the whole module process into the runner's OS user.
 // Everything a module does afterwards (pg_autoctl, reading its files, local
 // socket connections authenticated by peer) happens as that user, exactly as
 // the systemd unit runs pg_autoctl, so no file can end up owned by root.
+// Root stays the saved user and group ID only, so that AsRoot can manage
+// the instance's systemd unit; a program this process starts runs with no
+// way back (exec sets the saved IDs to the effective ones).
 func (r *Runner) DropPrivileges() error {
 	if !r.switchUser {
 		return nil
 	}
+	if err := r.becomeUser(); err != nil {
+		return err
+	}
+	r.switchUser, r.canRegain = false, true
+	return nil
+}
+
+func (r *Runner) becomeUser() error {
 	groups := make([]int, len(r.Groups))
 	for i, g := range r.Groups {
 		groups[i] = int(g)
@@ -21,15 +37,38 @@ func (r *Runner) DropPrivileges() error {
 	if err := syscall.Setgroups(groups); err != nil {
 		return fmt.Errorf("switch to OS user %s: set groups: %w", r.User, err)
 	}
-	if err := syscall.Setgid(int(r.GID)); err != nil {
+	if err := syscall.Setresgid(int(r.GID), int(r.GID), 0); err != nil {
 		return fmt.Errorf("switch to OS user %s: set gid: %w", r.User, err)
 	}
-	if err := syscall.Setuid(int(r.UID)); err != nil {
+	if err := syscall.Setresuid(int(r.UID), int(r.UID), 0); err != nil {
 		return fmt.Errorf("switch to OS user %s: set uid: %w", r.User, err)
 	}
 	if os.Geteuid() != int(r.UID) {
 		return fmt.Errorf("switch to OS user %s: still running as uid %d", r.User, os.Geteuid())
 	}
-	r.switchUser = false
 	return nil
+}
+
+// AsRoot runs fn as root, then switches back to the runner's user. It is
+// for the few steps that need root (systemctl): fn must not write files
+// the instance's owner should own.
+func (r *Runner) AsRoot(fn func() error) (err error) {
+	if !r.canRegain {
+		if os.Geteuid() == 0 {
+			return fn()
+		}
+		return ErrNotRoot
+	}
+	if err := syscall.Setresuid(0, 0, 0); err != nil {
+		return fmt.Errorf("regain root: %w", err)
+	}
+	if err := syscall.Setresgid(0, 0, 0); err != nil {
+		return fmt.Errorf("regain root: set gid: %w", err)
+	}
+	defer func() {
+		if e := r.becomeUser(); e != nil && err == nil {
+			err = e
+		}
+	}()
+	return fn()
 }

@@ -36,6 +36,8 @@ type Runner struct {
 	Locale string
 	// switchUser is false when the module already runs as User.
 	switchUser bool
+	// canRegain: privileges were dropped with root kept as saved ID.
+	canRegain bool
 }
 
 // NewRunner looks up the OS user and the PostgreSQL binaries. binDir may be

@@ -10,6 +10,7 @@ import (
 	"pgafha/internal/localnode"
 	"pgafha/internal/localpg"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/service"
 )
 
 // converge handles what needs the running monitor: the extension check,
@@ -119,6 +120,20 @@ func newReport(o options, l pgautoctl.Local, p plan) *report {
 		rep.before[kv[0]], rep.after[kv[0]] = l.Config[kv[0]], kv[1]
 	}
 	return rep
+}
+
+// service records what the monitor's unit needed; a restart done here
+// leaves nothing to restart.
+func (rep *report) service(u service.Unit, p service.Plan) {
+	for _, a := range p.Actions(u.Name) {
+		rep.note(a)
+	}
+	if p.Write {
+		rep.before["unit"], rep.after["unit"] = "different or missing", u.Path()
+	}
+	if p.Restart || p.Start {
+		rep.restart = false
+	}
 }
 
 func (rep *report) note(action string) {

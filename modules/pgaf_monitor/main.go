@@ -19,6 +19,7 @@ var spec = ansible.Spec{
 		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
 		{Name: "autoctl_node_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "settings", Type: ansible.TypeDict},
+		localnode.ServiceOption("pg_autoctl-monitor"),
 	}, localnode.Options()...),
 }
 
@@ -89,6 +90,28 @@ func run(ctx context.Context, m *ansible.Module) error {
 			if err := r.ConfigSet(ctx, local.PGData, kv[0], kv[1]); err != nil {
 				return err
 			}
+		}
+	}
+
+	// Running: the unit runs the monitor (restarted when listen_addresses
+	// changed, which pg_autoctl reads at start only).
+	unit, manageUnit, err := localnode.Unit(m.Params, r, "monitor")
+	if err != nil {
+		return err
+	}
+	if manageUnit && o.state == "running" {
+		_, sp, err := localnode.EnsureService(ctx, r, unit, p.restart, m.CheckMode())
+		if err != nil {
+			return err
+		}
+		rep.service(unit, sp)
+		if !m.CheckMode() && sp.Changed() {
+			// A monitor just started or restarted has no running pg_autoctl
+			// yet in the files read before: look again.
+			if local, err = r.Inspect(o.pgdata); err != nil {
+				return err
+			}
+			local.ServicePID = 0
 		}
 	}
 

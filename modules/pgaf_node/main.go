@@ -28,6 +28,7 @@ var spec = ansible.Spec{
 		{Name: "keeper_settings", Type: ansible.TypeDict},
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "register_after", Type: ansible.TypeList, Elements: ansible.TypeStr},
+		localnode.ServiceOption("pg_autoctl-node"),
 	}, localnode.Options()...),
 }
 
@@ -45,6 +46,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
+	unit, manageUnit, err := localnode.Unit(m.Params, r, "data node (keeper)")
+	if err != nil {
+		return err
+	}
+	// The keeper's unit is kept with state=running only: present leaves
+	// the node created but not run.
+	manageUnit = manageUnit && o.state == "running"
 	rep := newReport(o, m.CheckMode())
 
 	// Observe: local files, then the monitor's view of this node.
@@ -59,6 +67,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if m.CheckMode() && local.Config == nil && pgaf.Unreachable(err) {
 			m.Result.Warn(fmt.Sprintf("monitor not reachable (%v): predicting from this host's files only", err))
 			rep.plan(plan{create: "create"}, local, registration{})
+			if manageUnit {
+				if _, sp, err := localnode.EnsureService(ctx, r, unit, false, true); err == nil {
+					rep.service(unit, sp)
+				}
+			}
 			rep.write(m, nil, "")
 			return nil
 		}
@@ -93,6 +106,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 			}
 			rep.hba(changed)
 		}
+		if manageUnit {
+			_, sp, err := localnode.EnsureService(ctx, r, unit, false, true)
+			if err != nil {
+				return err
+			}
+			rep.service(unit, sp)
+		}
 		rep.write(m, reg.node, formationURI(ctx, mon, o))
 		return nil
 	}
@@ -126,7 +146,15 @@ func run(ctx context.Context, m *ansible.Module) error {
 		rep.hba(changed)
 	}
 
-	// Running: wait for a stable state, then correct the policy.
+	// Running: the unit runs the keeper; wait for a stable state, then
+	// correct the policy.
+	if manageUnit {
+		_, sp, err := localnode.EnsureService(ctx, r, unit, false, false)
+		if err != nil {
+			return err
+		}
+		rep.service(unit, sp)
+	}
 	if o.state == "running" {
 		n, err := converge(ctx, r, mon, o, p, reg.local, rep)
 		if err != nil {

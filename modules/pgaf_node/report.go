@@ -7,6 +7,7 @@ import (
 	"pgafha/internal/ansible"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/service"
 )
 
 // report collects what the run found and did, for the result and --diff.
@@ -75,6 +76,17 @@ func (r *report) replicationPassword(changed bool) {
 	if changed {
 		r.extra = append(r.extra, "set the password of "+replicationUser)
 		r.before["replication_password"], r.after["replication_password"] = "does not verify", "set"
+	}
+}
+
+// service records what the keeper's unit needed.
+func (r *report) service(u service.Unit, p service.Plan) {
+	if !p.Changed() {
+		return
+	}
+	r.extra = append(r.extra, p.Actions(u.Name)...)
+	if p.Write {
+		r.before["unit"], r.after["unit"] = "different or missing", u.Path()
 	}
 }
 
