@@ -84,11 +84,11 @@ func Observe(ctx context.Context, u Unit) (State, error) {
 	unit := u.Name + ".service"
 	// is-enabled / is-active exit non-zero for "disabled" / "inactive":
 	// their output, not their status, is the answer.
-	enabled, err := systemctl(ctx, false, "is-enabled", unit)
+	enabled, err := Systemctl(ctx, false, "is-enabled", unit)
 	if err != nil {
 		return s, err
 	}
-	active, err := systemctl(ctx, false, "is-active", unit)
+	active, err := Systemctl(ctx, false, "is-active", unit)
 	if err != nil {
 		return s, err
 	}
@@ -104,29 +104,30 @@ func Apply(ctx context.Context, u Unit, p Plan) error {
 		if err := os.WriteFile(u.Path(), []byte(u.Content()), 0o644); err != nil {
 			return fmt.Errorf("write unit file %s: %w", u.Path(), err)
 		}
-		if _, err := systemctl(ctx, true, "daemon-reload"); err != nil {
+		if _, err := Systemctl(ctx, true, "daemon-reload"); err != nil {
 			return err
 		}
 	}
 	if p.Enable {
-		if _, err := systemctl(ctx, true, "enable", unit); err != nil {
+		if _, err := Systemctl(ctx, true, "enable", unit); err != nil {
 			return err
 		}
 	}
 	switch {
 	case p.Start:
-		_, err := systemctl(ctx, true, "start", unit)
+		_, err := Systemctl(ctx, true, "start", unit)
 		return err
 	case p.Restart:
-		_, err := systemctl(ctx, true, "restart", unit)
+		_, err := Systemctl(ctx, true, "restart", unit)
 		return err
 	}
 	return nil
 }
 
-// systemctl runs one systemctl command; with strict a non-zero exit is an
-// error, else only a failure to run it is.
-func systemctl(ctx context.Context, strict bool, args ...string) (string, error) {
+// Systemctl runs one systemctl command (as root: it reaches systemd over its
+// private socket); with strict a non-zero exit is an error, else only a
+// failure to run it is (is-active / is-enabled answer through their output).
+func Systemctl(ctx context.Context, strict bool, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "systemctl", args...)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
