@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"pgafha/internal/connstr"
+
 	"github.com/goccy/go-json"
 )
 
@@ -220,7 +222,7 @@ func normalize(v any) any {
 // Passwords are masked before truncation: a cut could leave a partial
 // password that no longer matches the registered secret.
 func describe(v any) string {
-	s := RedactConnString(fmt.Sprint(v))
+	s := connstr.Redact(fmt.Sprint(v))
 	if len(s) > 40 {
 		s = s[:40] + "…"
 	}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"pgafha/internal/connstr"
+
 	"github.com/goccy/go-json"
 )
 
@@ -151,7 +153,7 @@ func (m *Module) registerSecrets() {
 			m.secrets.Add(stringsIn(v)...)
 		}
 		for _, s := range stringsIn(v) {
-			m.secrets.Add(connStringPasswords(s)...)
+			m.secrets.Add(connstr.Passwords(s)...)
 		}
 	}
 }

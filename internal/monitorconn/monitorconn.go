@@ -12,6 +12,7 @@ import (
 	"net/url"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/connstr"
 	"pgafha/internal/pgaf"
 )
 
@@ -33,7 +34,7 @@ func URI(p ansible.Params) (string, error) {
 	}
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme == "" {
-		return "", fmt.Errorf("monitor_uri must be a postgres:// URI when monitor_password is set, got %q", ansible.RedactConnString(uri))
+		return "", fmt.Errorf("monitor_uri must be a postgres:// URI when monitor_password is set, got %q", connstr.Redact(uri))
 	}
 	u.User = url.UserPassword(u.User.Username(), password)
 	return u.String(), nil

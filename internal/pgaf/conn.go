@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
+	"pgafha/internal/connstr"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"pgafha/internal/ansible"
 )
 
 // ErrNotMonitor is returned by Connect when the server answers but its
@@ -42,7 +42,7 @@ func Connect(ctx context.Context, uri string) (*Monitor, error) {
 	cfg, err := pgx.ParseConfig(uri)
 	if err != nil {
 		// pgx's message quotes the string with its password masked; mask again in case.
-		return nil, fmt.Errorf("parse monitor URI: %s", ansible.RedactConnString(err.Error()))
+		return nil, fmt.Errorf("parse monitor URI: %s", connstr.Redact(err.Error()))
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "pgafha"
@@ -130,7 +130,7 @@ func connectError(cfg *pgx.ConnConfig, err error) error {
 		reason = ErrAuth.Error() + ": " + pgErr.Message
 	}
 	return &wrapped{
-		msg:    fmt.Sprintf("connect to monitor %s: %s", target(cfg), ansible.RedactConnString(reason)),
+		msg:    fmt.Sprintf("connect to monitor %s: %s", target(cfg), connstr.Redact(reason)),
 		causes: causes,
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/connstr"
 	"pgafha/internal/scram"
 )
 
@@ -144,5 +145,5 @@ func hide(err error, uri, password string) error {
 	if len(password) >= 3 {
 		msg = strings.ReplaceAll(msg, password, ansible.Masked)
 	}
-	return &hiddenError{msg: ansible.RedactConnString(msg), err: err}
+	return &hiddenError{msg: connstr.Redact(msg), err: err}
 }

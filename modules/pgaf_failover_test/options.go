@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/connstr"
 	"pgafha/internal/failover"
 )
 
@@ -113,7 +114,7 @@ func seconds(name string, v float64, max float64) (time.Duration, error) {
 func hostsOf(name, conn string) ([]string, error) {
 	cfg, err := pgconn.ParseConfig(conn)
 	if err != nil {
-		return nil, fmt.Errorf("argument '%s' is not a valid PostgreSQL connection string: %s", name, ansible.RedactConnString(err.Error()))
+		return nil, fmt.Errorf("argument '%s' is not a valid PostgreSQL connection string: %s", name, connstr.Redact(err.Error()))
 	}
 	// Fallbacks repeat a host once per TLS mode that sslmode allows.
 	hosts := []string{cfg.Host}
@@ -230,7 +231,7 @@ func (o *options) config(ctx context.Context, mon *monitorAdapter) (failover.Con
 		return cfg, err
 	}
 	if cfg.Probe, err = failover.ProbeConfig(uri); err != nil {
-		return cfg, fmt.Errorf("write probe: %s", ansible.RedactConnString(err.Error()))
+		return cfg, fmt.Errorf("write probe: %s", connstr.Redact(err.Error()))
 	}
 	if o.probeDB != "" {
 		cfg.Probe.Database = o.probeDB

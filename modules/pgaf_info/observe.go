@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"pgafha/internal/ansible"
+	"pgafha/internal/connstr"
 	"pgafha/internal/pgaf"
 )
 
@@ -47,7 +47,7 @@ func observe(ctx context.Context, mon *pgaf.Monitor, name string) (formationInfo
 	if info.uri, err = mon.FormationURI(ctx, name, ""); err != nil {
 		return info, err
 	}
-	info.uri = ansible.RedactConnString(info.uri)
+	info.uri = connstr.Redact(info.uri)
 	sync, err := mon.SyncStandbyNames(ctx, name, 0)
 	if err != nil {
 		info.warnings = append(info.warnings, fmt.Sprintf("could not read synchronous_standby_names: %v", err))

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/connstr"
 	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
 )
@@ -95,7 +96,7 @@ func readOptions(p ansible.Params) (options, error) {
 func parseMonitorURI(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return nil, fmt.Errorf("monitor_uri must be a postgres:// URI such as postgres://autoctl_node@monitor-host:5432/pg_auto_failover?sslmode=require, got %q", ansible.RedactConnString(s))
+		return nil, fmt.Errorf("monitor_uri must be a postgres:// URI such as postgres://autoctl_node@monitor-host:5432/pg_auto_failover?sslmode=require, got %q", connstr.Redact(s))
 	}
 	if _, hasPw := u.User.Password(); hasPw {
 		return nil, fmt.Errorf("monitor_uri must not contain a password (pg_autoctl stores the URI in its world-readable config): pass it as monitor_password, which goes to the postgres user's ~/.pgpass")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/connstr"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 	"pgafha/internal/service"
@@ -56,7 +57,7 @@ func (r *report) plan(p plan, l pgautoctl.Local, reg registration) {
 	}
 }
 
-func redact(s string) string { return ansible.RedactConnString(s) }
+func redact(s string) string { return connstr.Redact(s) }
 
 func (r *report) pgpass(changed bool) {
 	if changed {
