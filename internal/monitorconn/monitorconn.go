@@ -28,7 +28,10 @@ func Options() []ansible.Option {
 // URI returns monitor_uri with monitor_password put in as the password of
 // the URI's user.
 func URI(p ansible.Params) (string, error) {
-	uri, password := p.String("monitor_uri"), p.String("monitor_password")
+	return withPassword(p.String("monitor_uri"), p.String("monitor_password"))
+}
+
+func withPassword(uri, password string) (string, error) {
 	if password == "" {
 		return uri, nil
 	}
@@ -40,10 +43,15 @@ func URI(p ansible.Params) (string, error) {
 	return u.String(), nil
 }
 
-// Connect reaches the monitor within pgaf.FirstContactTimeout and checks
-// that the formation exists.
+// Connect reaches the monitor of the module options.
 func Connect(ctx context.Context, p ansible.Params) (*pgaf.Monitor, error) {
-	uri, err := URI(p)
+	return Dial(ctx, p.String("monitor_uri"), p.String("monitor_password"), p.String("formation"))
+}
+
+// Dial reaches the monitor at uri (password, if any, put into it) within
+// pgaf.FirstContactTimeout and checks that the formation exists.
+func Dial(ctx context.Context, uri, password, formation string) (*pgaf.Monitor, error) {
+	uri, err := withPassword(uri, password)
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +62,11 @@ func Connect(ctx context.Context, p ansible.Params) (*pgaf.Monitor, error) {
 	if err != nil {
 		return nil, err
 	}
-	formation := p.String("formation")
 	if _, err := mon.Formation(ctx, formation); err != nil {
 		_ = mon.Close(context.WithoutCancel(ctx))
+		if errors.Is(err, pgaf.ErrNoFormation) {
+			return nil, fmt.Errorf("%w: create the formation on the monitor first (pg_autoctl create formation), or use an existing one", err)
+		}
 		return nil, err
 	}
 	return mon, nil

@@ -9,6 +9,7 @@ import (
 
 	"pgafha/internal/failover"
 	"pgafha/internal/incus"
+	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgaf"
 )
 
@@ -23,13 +24,10 @@ type monitorAdapter struct {
 	mon *pgaf.Monitor
 }
 
+// uri holds the password already (monitorconn.URI): reconnect needs it.
 func connectMonitor(ctx context.Context, uri, formation string) (*monitorAdapter, error) {
-	mon, err := pgaf.Connect(ctx, uri)
+	mon, err := monitorconn.Dial(ctx, uri, "", formation)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := mon.Formation(ctx, formation); err != nil {
-		_ = mon.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	return &monitorAdapter{uri: uri, formation: formation, mon: mon}, nil

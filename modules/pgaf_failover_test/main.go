@@ -11,15 +11,13 @@ import (
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/failover"
+	"pgafha/internal/monitorconn"
 )
 
 var spec = ansible.Spec{
 	Name:           "pgaf_failover_test",
 	DefaultTimeout: 600,
-	Options: []ansible.Option{
-		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
-		{Name: "monitor_password", Type: ansible.TypeStr, NoLog: true},
-		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
+	Options: append(monitorconn.Options(), []ansible.Option{
 		{Name: "rto_target_seconds", Type: ansible.TypeFloat, Default: 60.0},
 		{Name: "rejoin_timeout", Type: ansible.TypeInt, Default: 120},
 		{Name: "instances", Type: ansible.TypeDict},
@@ -34,7 +32,7 @@ var spec = ansible.Spec{
 		{Name: "probe_user", Type: ansible.TypeStr},
 		{Name: "probe_database", Type: ansible.TypeStr},
 		{Name: "probe_password", Type: ansible.TypeStr, NoLog: true},
-	},
+	}...),
 }
 
 func main() { ansible.Main(spec, run) }
@@ -50,7 +48,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 
 	// Observe: the monitor and Incus must both answer before anything else.
 	m.Result.Set("outcome", outcomeSetup)
-	monitorURI, err := withCredentials(opts.monitorURI, "", opts.monitorPass, "monitor")
+	monitorURI, err := monitorconn.URI(m.Params)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,6 @@ const (
 // options are the validated module options.
 type options struct {
 	monitorURI   string
-	monitorPass  string
 	formation    string
 	rtoTarget    time.Duration
 	rejoin       time.Duration
@@ -55,19 +54,18 @@ type options struct {
 // names the option and the reason.
 func parseOptions(p ansible.Params) (*options, error) {
 	o := &options{
-		monitorURI:  p.String("monitor_uri"),
-		monitorPass: p.String("monitor_password"),
-		formation:   p.String("formation"),
-		project:     p.String("project"),
-		restart:     p.Bool("restart"),
-		cycles:      p.Int("cycles"),
-		scenario:    p.String("scenario"),
-		writeProbe:  p.Bool("write_probe"),
-		probeURI:    p.String("probe_uri"),
-		probeUser:   p.String("probe_user"),
-		probeDB:     p.String("probe_database"),
-		probePass:   p.String("probe_password"),
-		timeout:     p.Duration(ansible.TimeoutOption),
+		monitorURI: p.String("monitor_uri"),
+		formation:  p.String("formation"),
+		project:    p.String("project"),
+		restart:    p.Bool("restart"),
+		cycles:     p.Int("cycles"),
+		scenario:   p.String("scenario"),
+		writeProbe: p.Bool("write_probe"),
+		probeURI:   p.String("probe_uri"),
+		probeUser:  p.String("probe_user"),
+		probeDB:    p.String("probe_database"),
+		probePass:  p.String("probe_password"),
+		timeout:    p.Duration(ansible.TimeoutOption),
 	}
 	var err error
 	if o.rtoTarget, err = seconds("rto_target_seconds", p.Float("rto_target_seconds"), 3600); err != nil {

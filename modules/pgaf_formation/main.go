@@ -151,22 +151,11 @@ func readNodeWish(item any) (nodeWish, error) {
 	return nw, nil
 }
 
-// waitAtRest waits until every node of the group has reached its assigned
-// state and returns them: the setters refuse to run mid-transition, and a
-// comparison made mid-transition would be wrong.
+// waitAtRest waits until the group is settled (pgaf.GroupSettled, the one
+// definition the modules share) and returns its nodes: the setters refuse to
+// run mid-transition, and a comparison made mid-transition would be wrong.
 func waitAtRest(ctx context.Context, mon *pgaf.Monitor, formation string, group int) ([]pgaf.Node, error) {
-	all, err := mon.WaitForState(ctx, formation, func(nodes []pgaf.Node) bool {
-		in := inGroup(nodes, group)
-		if len(in) == 0 {
-			return true
-		}
-		for _, n := range in {
-			if !n.Stable() {
-				return false
-			}
-		}
-		return true
-	})
+	all, err := mon.WaitForState(ctx, formation, func(nodes []pgaf.Node) bool { return pgaf.GroupSettled(nodes, group) })
 	if err != nil {
 		return nil, err
 	}

@@ -6,16 +6,13 @@ import (
 	"context"
 
 	"pgafha/internal/ansible"
-	"pgafha/internal/pgaf"
+	"pgafha/internal/monitorconn"
 )
 
 var spec = ansible.Spec{
 	Name:           "pgaf_info",
 	DefaultTimeout: 30,
-	Options: []ansible.Option{
-		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
-		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
-	},
+	Options:        monitorconn.Options(),
 }
 
 func main() { ansible.Main(spec, run) }
@@ -24,7 +21,7 @@ func main() { ansible.Main(spec, run) }
 // ever changed.
 func run(ctx context.Context, m *ansible.Module) error {
 	name := m.Params.String("formation")
-	mon, err := pgaf.Connect(ctx, m.Params.String("monitor_uri"))
+	mon, err := monitorconn.Connect(ctx, m.Params)
 	if err != nil {
 		return err
 	}

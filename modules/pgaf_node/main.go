@@ -9,6 +9,7 @@ import (
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/localnode"
+	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 )
@@ -19,9 +20,6 @@ var spec = ansible.Spec{
 	Options: append([]ansible.Option{
 		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
 		{Name: "name", Type: ansible.TypeStr, Required: true},
-		{Name: "formation", Type: ansible.TypeStr, Default: "default"},
-		{Name: "monitor_uri", Type: ansible.TypeStr, Required: true},
-		{Name: "monitor_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "replication_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "candidate_priority", Type: ansible.TypeInt, Default: 50},
 		{Name: "replication_quorum", Type: ansible.TypeBool, Default: true},
@@ -29,7 +27,7 @@ var spec = ansible.Spec{
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "register_after", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		localnode.ServiceOption("pg_autoctl-node"),
-	}, localnode.Options()...),
+	}, append(monitorconn.Options(), localnode.Options()...)...),
 }
 
 func main() { ansible.Main(spec, run) }

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
+	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 )
@@ -15,25 +14,7 @@ import (
 // connectMonitor connects as the node's keeper will (same URI, same
 // password) and checks the formation exists.
 func connectMonitor(ctx context.Context, o options) (*pgaf.Monitor, error) {
-	u := *o.monitorURI
-	if o.monitorPassword != "" {
-		u.User = url.UserPassword(u.User.Username(), o.monitorPassword)
-	}
-	mon, err := pgaf.ConnectBounded(ctx, u.String())
-	if errors.Is(err, pgaf.ErrAuth) {
-		return nil, fmt.Errorf("%w (check monitor_password: it must match the monitor's autoctl_node_password)", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := mon.Formation(ctx, o.formation); err != nil {
-		mon.Close(context.WithoutCancel(ctx))
-		if errors.Is(err, pgaf.ErrNoFormation) {
-			return nil, fmt.Errorf("%w: create the formation on the monitor first (pg_autoctl create formation), or use an existing one", err)
-		}
-		return nil, err
-	}
-	return mon, nil
+	return monitorconn.Dial(ctx, o.monitorURI.String(), o.monitorPassword, o.formation)
 }
 
 // observe finds this node on the monitor: by the node id of its local
