@@ -86,8 +86,11 @@ say "inventory $INVENTORY, scenario $SCENARIO, RTO target ${RTO_TARGET_SECONDS} 
 # Ansible only turns the inventory (and vault) into the module's arguments;
 # the module runs as this script's child, so that Ctrl-C reaches it and the
 # script waits while it restores what it stopped and reports.
-ANSIBLE_CONFIG=$ROOT/ansible.cfg ANSIBLE_LIBRARY=$PGAF_LIBRARY ANSIBLE_NOCOLOR=1 \
-	ansible-playbook -i "$INVENTORY" "$ROOT/playbooks/failover_test.yml" -e "@$work/vars.json" >"$work/ansible.log" 2>&1 || true
+# The playbook reads the monitor URI on the monitor container (pgaf_monitor
+# builds it): lab_play reaches the containers on this Ansible.
+# shellcheck source=SCRIPTDIR/lib/lab.sh
+source "$ROOT/tests/lib/lab.sh"
+ANSIBLE_LIBRARY=$PGAF_LIBRARY lab_play "$INVENTORY" "$ROOT/playbooks/failover_test.yml" -e "@$work/vars.json" >"$work/ansible.log" 2>&1 || true
 if [[ ! -s $work/args.json ]]; then
 	cat "$work/ansible.log" >&2
 	say "could not build the module's arguments from inventory $INVENTORY"
