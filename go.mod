@@ -3,7 +3,6 @@ module pgafha
 go 1.26.0
 
 require (
-	github.com/goccy/go-json v0.12.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/lxc/incus/v7 v7.2.0
 	golang.org/x/text v0.44.0

@@ -11,7 +11,7 @@ import (
 
 	"pgafha/internal/connstr"
 
-	"github.com/goccy/go-json"
+	"encoding/json"
 )
 
 // convert coerces a decoded JSON value to the declared type, accepting the

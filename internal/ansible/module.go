@@ -1,6 +1,7 @@
 package ansible
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 
 	"pgafha/internal/connstr"
 
-	"github.com/goccy/go-json"
+	"encoding/json"
 )
 
 // Module is what a module's run function works with: its validated params,
@@ -236,5 +237,11 @@ func (m *Module) scrubbedJSON(out map[string]any) ([]byte, error) {
 	}
 	// Numbers stay json.Number so large integers keep every digit; HTML
 	// escaping would only make messages with <, > or & harder to read.
-	return json.MarshalWithOption(m.secrets.scrubValue(plain), json.DisableHTMLEscape())
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m.secrets.scrubValue(plain)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

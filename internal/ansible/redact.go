@@ -8,7 +8,7 @@ import (
 
 	"pgafha/internal/connstr"
 
-	"github.com/goccy/go-json"
+	"encoding/json"
 )
 
 // NoLogPlaceholder replaces no_log values in `invocation.module_args`, as
