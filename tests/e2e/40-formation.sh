@@ -161,7 +161,9 @@ wait_for 60 "pgaf-primary alone (single) after the removal" states_are "pgaf-pri
 ct pgaf-primary -- systemctl stop pg_autoctl-node
 init_file=$PGAF_HOME/.local/share/pg_autoctl$NODE_PGDATA/pg_autoctl.init
 pid_file=/tmp/pg_autoctl$NODE_PGDATA/pg_autoctl.pid
-lab_playbook "$INV" --limit localhost,pgaf-replica >"$tmp/interrupted.log" 2>&1 &
+# The limit keeps the Incus host (which containers run) and the monitor
+# (where the data nodes' monitor URI is read), not the held primary.
+lab_playbook "$INV" --limit localhost,pgaf-monitor,pgaf-replica >"$tmp/interrupted.log" 2>&1 &
 bg_pid=$!
 wait_for 240 "registration of the re-created pgaf-replica (init file)" ct pgaf-replica -- test -f "$init_file"
 wait_for 30 "pid file of its pg_autoctl create" ct pgaf-replica -- test -s "$pid_file"
