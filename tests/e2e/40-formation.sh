@@ -99,8 +99,14 @@ echo "formation e2e (project $PROJECT, containers reached with community.general
 # ------------------------------------------------------------------ converge
 check "--check on containers without a formation: predicts the creations, creates nothing"
 reset_formation
-playbook check_empty --check
-[[ $(lab_recap_changed "$tmp/check_empty.log") -ge 6 ]] || fail "--check should predict the monitor, the nodes and the policy: $(grep -A5 'PLAY RECAP' "$tmp/check_empty.log")"
+playbook check_empty --check -v
+# One task per member creates it (the modules own their units): the monitor's
+# and the policy's on pgaf-monitor, one on each data node.
+for want in "pgaf-monitor 2" "pgaf-primary 1" "pgaf-replica 1"; do
+	got=$(grep -A5 'PLAY RECAP' "$tmp/check_empty.log" | awk -v h="${want% *}" '$1 == h { sub("changed=", "", $4); print $4 }')
+	[[ ${got:-0} -ge ${want#* } ]] || fail "--check should predict the monitor, the nodes and the policy (${want% *}: changed=${got:-none}, want >= ${want#* }): $(grep -A5 'PLAY RECAP' "$tmp/check_empty.log")"
+done
+assert_contains "$(cat "$tmp/check_empty.log")" "would create and register node pgaf-replica" "prediction for pgaf-replica"
 for c in pgaf-monitor pgaf-primary pgaf-replica; do
 	assert_eq "$(ct "$c" -- sh -c "ls -d $MON_PGDATA $NODE_PGDATA $PGAF_HOME/.config/pg_autoctl /etc/systemd/system/pg_autoctl-*.service 2>/dev/null")" "" "formation files in $c after --check"
 done
