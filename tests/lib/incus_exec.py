@@ -2,6 +2,7 @@
 """Run a command in an Incus instance like `incus exec`, for the lxc wrapper.
 
 Usage: incus_exec.py [--project P] REMOTE:NAME -- CMD [ARG...]
+       incus_exec.py [--project P] --push SRC REMOTE:NAME/PATH
 
 Why not `incus exec`: with Incus 6.0.4, when several `incus exec` run at once
 the client sometimes returns exit code 0 with the command's whole output lost
@@ -53,10 +54,37 @@ def die(msg, code=1):
     sys.exit(code)
 
 
+def push(project, argv):
+    """incus file push SRC [REMOTE:]NAME/PATH as one request to the daemon.
+
+    `incus file push` 6.0.4 goes through SFTP over a websocket, and under
+    concurrent execs it sometimes writes nothing while the connection plugin
+    (which ignores its exit code) carries on; this POST either writes the
+    whole file or fails.
+    """
+    if len(argv) != 2:
+        die("usage: incus_exec.py [--project P] --push SRC [REMOTE:]NAME/PATH", 64)
+    src, dest = argv
+    remote, _, rest = dest.rpartition(":")
+    if remote not in ("", "local"):
+        die(f"incus_exec.py: only the local daemon is supported, not remote {remote!r}", 64)
+    name, _, path = rest.partition("/")
+    with open(src, "rb") as f:
+        data = f.read()
+    mode = os.stat(src).st_mode & 0o777
+    q = "?project=" + urllib.parse.quote(project) + "&path=" + urllib.parse.quote("/" + path.lstrip("/"))
+    call("POST", "/1.0/instances/" + urllib.parse.quote(name, safe="") + "/files" + q, data,
+         {"Content-Type": "application/octet-stream", "X-Incus-type": "file", "X-Incus-mode": f"{mode:04o}",
+          "X-Incus-uid": "0", "X-Incus-gid": "0", "X-Incus-write": "overwrite"}, raw=True)
+    return 0
+
+
 def main(argv):
     project = "default"
     if argv[:1] == ["--project"]:
         project, argv = argv[1], argv[2:]
+    if argv[:1] == ["--push"]:
+        return push(project, argv[1:])
     if len(argv) < 3 or argv[1] != "--":
         die("usage: incus_exec.py [--project P] [REMOTE:]NAME -- CMD [ARG...]", 64)
     remote, _, name = argv[0].rpartition(":")
