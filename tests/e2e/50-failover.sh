@@ -140,6 +140,8 @@ incus start --project "$PROJECT" "$standby"
 wait_healthy
 
 check "wrong monitor password: exit 3 (setup error), nothing stopped"
+# The copy keeps the inventory's group_vars beside it, as Ansible finds them.
+cp -r "$(dirname "$INVENTORY")/group_vars" "$tmp/"
 python3 - "$INVENTORY" "$tmp/wrong-password.yml" <<'PY'
 import sys, yaml
 inv = yaml.safe_load(open(sys.argv[1]))
