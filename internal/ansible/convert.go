@@ -2,6 +2,7 @@ package ansible
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +11,6 @@ import (
 	"strings"
 
 	"pgafha/internal/connstr"
-
-	"encoding/json"
 )
 
 // convert coerces a decoded JSON value to the declared type, accepting the

@@ -3,12 +3,11 @@ package ansible
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"encoding/json"
 )
 
 // outcome is one module run as Ansible would see it.

@@ -2,14 +2,13 @@ package ansible
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
-
-	"encoding/json"
 )
 
 // TestHelperMain is not a test: it is the module process that TestMain*

@@ -3,6 +3,7 @@ package ansible
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +14,6 @@ import (
 	"time"
 
 	"pgafha/internal/connstr"
-
-	"encoding/json"
 )
 
 // Module is what a module's run function works with: its validated params,

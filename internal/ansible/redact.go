@@ -1,14 +1,13 @@
 package ansible
 
 import (
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
 	"pgafha/internal/connstr"
-
-	"encoding/json"
 )
 
 // NoLogPlaceholder replaces no_log values in `invocation.module_args`, as

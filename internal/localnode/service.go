@@ -29,12 +29,11 @@ func Unit(p ansible.Params, r *pgautoctl.Runner, what string) (u service.Unit, o
 // EnsureService brings the unit to written, enabled and active (restarted
 // when its file changed while it ran, or when restart asks for it), as
 // root; with dryRun it only says what it would do.
-func EnsureService(ctx context.Context, r *pgautoctl.Runner, u service.Unit, restart, dryRun bool) (service.State, service.Plan, error) {
-	var s service.State
+func EnsureService(ctx context.Context, r *pgautoctl.Runner, u service.Unit, restart, dryRun bool) (service.Plan, error) {
 	var p service.Plan
 	err := r.AsRoot(func() error {
-		var err error
-		if s, err = service.Observe(ctx, u); err != nil {
+		s, err := service.Observe(ctx, u)
+		if err != nil {
 			return err
 		}
 		p = service.Decide(u, s, restart)
@@ -44,7 +43,7 @@ func EnsureService(ctx context.Context, r *pgautoctl.Runner, u service.Unit, res
 		return service.Apply(ctx, u, p)
 	})
 	if err != nil {
-		return s, p, fmt.Errorf("systemd unit %s: %w (set service to \"\" when something else runs pg_autoctl)", u.Name, err)
+		return p, fmt.Errorf("systemd unit %s: %w (set service to \"\" when something else runs pg_autoctl)", u.Name, err)
 	}
-	return s, p, nil
+	return p, nil
 }

@@ -81,20 +81,23 @@ func Observe(ctx context.Context, u Unit) (State, error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return s, fmt.Errorf("read unit file %s: %w", u.Path(), err)
 	}
-	unit := u.Name + ".service"
-	// is-enabled / is-active exit non-zero for "disabled" / "inactive":
-	// their output, not their status, is the answer.
-	enabled, err := Systemctl(ctx, false, "is-enabled", unit)
+	s.Active, s.Enabled, err = Status(ctx, u.Name+".service")
+	return s, err
+}
+
+// Status asks systemd whether unit (with its suffix) is active (or getting
+// there) and enabled. is-active / is-enabled exit non-zero for "inactive" /
+// "disabled": their output, not their status, is the answer.
+func Status(ctx context.Context, unit string) (active, enabled bool, err error) {
+	a, err := Systemctl(ctx, false, "is-active", unit)
 	if err != nil {
-		return s, err
+		return false, false, err
 	}
-	active, err := Systemctl(ctx, false, "is-active", unit)
+	e, err := Systemctl(ctx, false, "is-enabled", unit)
 	if err != nil {
-		return s, err
+		return false, false, err
 	}
-	s.Enabled = enabled == "enabled"
-	s.Active = active == "active" || active == "activating" || active == "reloading"
-	return s, nil
+	return a == "active" || a == "activating" || a == "reloading", e == "enabled", nil
 }
 
 // Apply carries out the plan, as root.

@@ -17,14 +17,15 @@ import (
 // them into a temporary directory.
 type paths struct {
 	zoneinfo, localtime, timezone, locale, dpkgStatus, postgresConf string
-	// systemctl is nil in tests: no unit is ever active there.
+	// status and systemctl are nil in tests: no unit is ever active there.
+	status    func(ctx context.Context, unit string) (active, enabled bool, err error)
 	systemctl func(ctx context.Context, strict bool, args ...string) (string, error)
 }
 
 var hostPaths = paths{
 	zoneinfo: "/usr/share/zoneinfo", localtime: "/etc/localtime", timezone: "/etc/timezone",
 	locale: "/etc/default/locale", dpkgStatus: "/var/lib/dpkg/status", postgresConf: "/etc/postgresql",
-	systemctl: service.Systemctl,
+	status: service.Status, systemctl: service.Systemctl,
 }
 
 // seen is the host as found.
@@ -68,17 +69,10 @@ func observe(ctx context.Context, o options, p paths) (seen, error) {
 		if _, err := os.Stat(dir); err == nil {
 			cs.exists = true
 			cs.startConf = readOptional(filepath.Join(dir, "start.conf"))
-			if p.systemctl != nil {
-				active, err := p.systemctl(ctx, false, "is-active", c.unit())
-				if err != nil {
+			if p.status != nil {
+				if cs.active, cs.enabled, err = p.status(ctx, c.unit()); err != nil {
 					return s, err
 				}
-				enabled, err := p.systemctl(ctx, false, "is-enabled", c.unit())
-				if err != nil {
-					return s, err
-				}
-				cs.active = active == "active" || active == "activating" || active == "reloading"
-				cs.enabled = enabled == "enabled"
 			}
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return s, fmt.Errorf("look for cluster %s: %w", c, err)

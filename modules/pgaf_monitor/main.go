@@ -100,17 +100,14 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 	if manageUnit && o.state == "running" {
-		_, sp, err := localnode.EnsureService(ctx, r, unit, p.restart, m.CheckMode())
+		sp, err := localnode.EnsureService(ctx, r, unit, p.restart, m.CheckMode())
 		if err != nil {
 			return err
 		}
 		rep.service(unit, sp)
-		if !m.CheckMode() && sp.Changed() {
-			// A monitor just started or restarted has no running pg_autoctl
-			// yet in the files read before: look again.
-			if local, err = r.Inspect(o.pgdata); err != nil {
-				return err
-			}
+		if !m.CheckMode() && (sp.Start || sp.Restart) {
+			// The pid read before is gone or about to be: converge waits for
+			// the new pg_autoctl (it only looks at ServicePID).
 			local.ServicePID = 0
 		}
 	}

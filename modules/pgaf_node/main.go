@@ -66,7 +66,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 			m.Result.Warn(fmt.Sprintf("monitor not reachable (%v): predicting from this host's files only", err))
 			rep.plan(plan{create: "create"}, local, registration{})
 			if manageUnit {
-				if _, sp, err := localnode.EnsureService(ctx, r, unit, false, true); err == nil {
+				if sp, err := localnode.EnsureService(ctx, r, unit, false, true); err == nil {
 					rep.service(unit, sp)
 				}
 			}
@@ -105,7 +105,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 			rep.hba(changed)
 		}
 		if manageUnit {
-			_, sp, err := localnode.EnsureService(ctx, r, unit, false, true)
+			sp, err := localnode.EnsureService(ctx, r, unit, false, true)
 			if err != nil {
 				return err
 			}
@@ -147,7 +147,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// Running: the unit runs the keeper; wait for a stable state, then
 	// correct the policy.
 	if manageUnit {
-		_, sp, err := localnode.EnsureService(ctx, r, unit, false, false)
+		sp, err := localnode.EnsureService(ctx, r, unit, false, false)
 		if err != nil {
 			return err
 		}
