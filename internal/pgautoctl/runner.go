@@ -143,7 +143,21 @@ func (o Output) Tail(n int) string {
 // asked to stop (SIGTERM lets pg_autoctl stop the Postgres it started), then
 // killed: an interrupted create is resumed by the next run.
 func (r *Runner) Run(ctx context.Context, extraEnv []string, args ...string) (Output, error) {
-	cmd := exec.CommandContext(ctx, r.Binary, args...)
+	return r.run(ctx, r.Binary, extraEnv, args)
+}
+
+// StopPostgres stops the instance at pgdata with pg_ctl (fast shutdown:
+// sessions are ended, the checkpoint is written), waiting until it is down.
+// Only for an instance pg_autoctl does not restart by itself right away (a
+// data node in maintenance): pg_autoctl starts it again.
+func (r *Runner) StopPostgres(ctx context.Context, pgdata string) error {
+	_, err := r.run(ctx, r.PgCtl(), nil, []string{"stop", "--pgdata", pgdata, "--mode", "fast", "--wait", "--timeout", "120"})
+	return err
+}
+
+func (r *Runner) run(ctx context.Context, binary string, extraEnv, args []string) (Output, error) {
+	name := filepath.Base(binary)
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = r.Env(extraEnv...)
 	cmd.Dir = r.Home
 	if _, err := os.Stat(r.Home); err != nil {
@@ -165,9 +179,9 @@ func (r *Runner) Run(ctx context.Context, extraEnv []string, args ...string) (Ou
 	out := Output{Stdout: stdout.String(), Stderr: stderr.String()}
 	if err != nil {
 		if ctx.Err() != nil {
-			return out, fmt.Errorf("pg_autoctl %s interrupted: %w; last log lines:\n%s", subcommand(args), ctx.Err(), out.Tail(8))
+			return out, fmt.Errorf("%s %s interrupted: %w; last log lines:\n%s", name, subcommand(args), ctx.Err(), out.Tail(8))
 		}
-		return out, fmt.Errorf("pg_autoctl %s failed (%v); last log lines:\n%s", subcommand(args), err, out.Tail(15))
+		return out, fmt.Errorf("%s %s failed (%v); last log lines:\n%s", name, subcommand(args), err, out.Tail(15))
 	}
 	return out, nil
 }
