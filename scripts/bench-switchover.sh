@@ -100,23 +100,5 @@ for ((i = 1; i <= cycles; i++)); do
 		"$i" "$from" "$to" "$ok" "$outage" "$acked" "$lost" "$took"
 	printf '%s %s %s %s %s\n' "$ok" "$outage" "$acked" "$lost" "$took" >>"$tmp/rows"
 done
-python3 - "$tmp/rows" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-def num(v):
-    try: return float(v)
-    except ValueError: return None
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
-out = [x for x in (num(r[1]) for r in rows) if x is not None]
-took = [x for x in (num(r[4]) for r in rows) if x is not None]
-acked = sum(int(r[2]) for r in rows if r[2].isdigit())
-lost = sum(int(r[3]) for r in rows if r[3].isdigit())
-passed = sum(r[0] == "yes" for r in rows)
-lossy = sum(1 for r in rows if r[3].isdigit() and int(r[3]) > 0)
-print(f"summary: {passed}/{len(rows)} passed; write outage p50 {statistics.median(out):.2f} s, "
-      f"p95 {pct(out, 95):.2f} s, max {max(out):.2f} s; acknowledged {acked}, lost {lost} "
-      f"(in {lossy} cycles); operation p50 {statistics.median(took):.1f} s")
-PY
+probe_summary "$tmp/rows"
 ((failed == 0))

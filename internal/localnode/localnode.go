@@ -1,7 +1,9 @@
 // Package localnode holds what the modules that manage a pg_autoctl instance
-// on their own host (pgaf_monitor, pgaf_node) share: the options that place
-// and secure the instance, their validation, the unprivileged runner, and
-// the waits for the instance's service and its PostgreSQL.
+// on their own host (pgaf_monitor, pgaf_node, and on an existing node
+// pgaf_settings, pgaf_maintenance, pgaf_switchover) share: the options that
+// place and secure the instance, their validation, the unprivileged runner,
+// the waits for the instance's service and its PostgreSQL, and the node's
+// group at rest on the monitor.
 package localnode
 
 import (

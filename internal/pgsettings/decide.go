@@ -81,6 +81,17 @@ var ownedOnMonitor = map[string]string{
 	"shared_preload_libraries": "the monitor must load the pgautofailover extension, which pg_autoctl set up",
 }
 
+// standbyAtLeastPrimary are the settings a hot standby must run with a value
+// at least its primary's (PostgreSQL stops a standby's recovery otherwise).
+// Raising one rolls like any restart: standbys first, then the primary's
+// demotion restarts it with the new value. Lowering one would need the
+// primary restarted in place first, before any standby: a write outage
+// that pg_auto_failover may turn into a failover, so it is refused.
+var standbyAtLeastPrimary = map[string]bool{
+	"max_connections": true, "max_worker_processes": true, "max_wal_senders": true,
+	"max_prepared_transactions": true, "max_locks_per_transaction": true,
+}
+
 // Refused returns why name may not be set on role, or "".
 func Refused(name string, role Role) string {
 	if r := owned[name]; r != "" {
@@ -142,6 +153,11 @@ func decideOne(name, want string, have map[string]Current, role Role) (*Change, 
 		return nil, err
 	}
 	inForce, _ := Equal(cur.Meta, cur.Setting, want)
+	if role == DataNode && standbyAtLeastPrimary[cur.Name] && !inForce {
+		if lower, _ := Lower(cur.Meta, want, cur.Setting); lower {
+			return nil, fmt.Errorf("lowering it (%s → %s) is not rolled out: a hot standby refuses to run with a lower value than its primary, and a promotion does not restart PostgreSQL, so only an in-place restart of the primary could apply it first (a write outage pg_auto_failover may answer with a failover). Lower it in a maintenance window by hand, or keep the current value", cur.Shown, want)
+		}
+	}
 	var write bool
 	if cur.Written != nil {
 		same, _ := Equal(cur.Meta, *cur.Written, want)

@@ -109,3 +109,17 @@ func TestPendingListsWhatIsNotInForce(t *testing.T) {
 		t.Errorf("Pending = %v", got)
 	}
 }
+
+func TestDecideRefusesLoweringWhatAStandbyNeedsAtLeast(t *testing.T) {
+	have := map[string]Current{"max_connections": cur(maxConn, "120", str("120"), false)}
+	_, err := Decide(map[string]string{"max_connections": "110"}, have, DataNode)
+	if err == nil || !strings.Contains(err.Error(), "lowering it (120 → 110) is not rolled out") {
+		t.Errorf("err = %v", err)
+	}
+	if c, err := Decide(map[string]string{"max_connections": "130"}, have, DataNode); err != nil || len(c) != 1 || c[0].Action != Restart {
+		t.Errorf("raising: %+v, %v", c, err)
+	}
+	if c, err := Decide(map[string]string{"max_connections": "110"}, have, Monitor); err != nil || len(c) != 1 {
+		t.Errorf("the monitor has no standby: %+v, %v", c, err)
+	}
+}

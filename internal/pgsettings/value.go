@@ -182,3 +182,21 @@ func deref(p *float64) float64 {
 	}
 	return *p
 }
+
+// Lower reports whether numeric value a is below b, both read for meta.
+func Lower(meta Meta, a, b string) (bool, error) {
+	na, err := Normalize(meta, a)
+	if err != nil {
+		return false, err
+	}
+	nb, err := Normalize(meta, b)
+	if err != nil {
+		return false, err
+	}
+	fa, errA := strconv.ParseFloat(na, 64)
+	fb, errB := strconv.ParseFloat(nb, 64)
+	if errA != nil || errB != nil {
+		return false, fmt.Errorf("%q and %q are not both numbers", a, b)
+	}
+	return fa < fb, nil
+}

@@ -17,7 +17,9 @@
 package switchover
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"pgafha/internal/pgaf"
@@ -110,4 +112,27 @@ func promotable(n pgaf.Node) error {
 		return fmt.Errorf("primary: node %q cannot be promoted: its keeper reports PostgreSQL not running", n.Name)
 	}
 	return nil
+}
+
+// Candidate picks the standby that takes over when the primary self steps
+// down (for a restart or maintenance): a healthy secondary at rest that may
+// be promoted, the highest candidate_priority first, then the lowest id.
+func Candidate(nodes []pgaf.Node, self pgaf.Node) (pgaf.Node, error) {
+	var ok []pgaf.Node
+	for _, n := range nodes {
+		if n.Group == self.Group && n.ID != self.ID && n.ReportedState == pgaf.StateSecondary &&
+			n.Settled() && n.Health == pgaf.HealthGood && n.CandidatePriority > 0 {
+			ok = append(ok, n)
+		}
+	}
+	if len(ok) == 0 {
+		return pgaf.Node{}, fmt.Errorf("%s is the primary and no standby can take over (a healthy secondary at rest with candidate_priority above 0 is needed): %s", self.Name, pgaf.Summary(nodes))
+	}
+	slices.SortStableFunc(ok, func(a, b pgaf.Node) int {
+		if a.CandidatePriority != b.CandidatePriority {
+			return b.CandidatePriority - a.CandidatePriority
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return ok[0], nil
 }

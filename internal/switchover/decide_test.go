@@ -94,3 +94,25 @@ func TestIsPrimaryNeedsTheNodeAtRest(t *testing.T) {
 		t.Error("a draining primary counts as the primary at rest")
 	}
 }
+
+func TestCandidatePrefersPriorityThenID(t *testing.T) {
+	nodes := lab()
+	nodes[2].CandidatePriority = 80
+	got, err := Candidate(nodes, nodes[0])
+	if err != nil || got.Name != "c" {
+		t.Fatalf("Candidate = %s, %v; want c (priority 80)", got.Name, err)
+	}
+	nodes[2].CandidatePriority = 50
+	if got, _ := Candidate(nodes, nodes[0]); got.Name != "b" {
+		t.Errorf("Candidate = %s; want b (same priority, lower id)", got.Name)
+	}
+}
+
+func TestCandidateSkipsWhatCannotTakeOver(t *testing.T) {
+	nodes := lab()
+	nodes[1].CandidatePriority = 0
+	nodes[2].Health = pgaf.HealthBad
+	if got, err := Candidate(nodes, nodes[0]); err == nil || !strings.Contains(err.Error(), "no standby can take over") {
+		t.Errorf("Candidate = %s, %v; want the refusal", got.Name, err)
+	}
+}

@@ -53,6 +53,23 @@ func (f Fence) Present() (bool, error) {
 	return true, nil
 }
 
+// LeftoverLifted is the warning a module gives after LiftLeftover lifted a fence.
+const LeftoverLifted = "lifted the write fence (default_transaction_read_only=on) that an interrupted switchover had left on this node"
+
+// LiftLeftover lifts a fence that a run which died half-way left in force,
+// and reports whether there was one (in dry run: whether there is one to
+// lift). Call it only with the group at rest: no switchover is in progress.
+func (f Fence) LiftLeftover(ctx context.Context, dryRun bool) (bool, error) {
+	present, err := f.Present()
+	if err != nil || !present || dryRun {
+		return present, err
+	}
+	if err := f.Lift(ctx); err != nil {
+		return true, fmt.Errorf("lift the write fence an interrupted switchover left: %w", err)
+	}
+	return true, nil
+}
+
 // closeTimeout bounds closing a local session.
 const closeTimeout = 2 * time.Second
 

@@ -131,6 +131,25 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 	return s.rep, nil
 }
 
+// StepDown moves the primary role from self (this host's node, the
+// primary of the settled group in nodes) to Candidate(nodes, self), fenced
+// like Run; it returns the node that took over.
+func (s *Switcher) StepDown(ctx context.Context, nodes []pgaf.Node, self pgaf.Node) (Report, pgaf.Node, error) {
+	target, err := Candidate(nodes, self)
+	if err != nil {
+		return Report{}, target, err
+	}
+	plan, err := Decide(nodes, self.Group, self.ID, target.Name)
+	if err != nil {
+		return Report{}, target, err
+	}
+	rep, err := s.Run(ctx, plan)
+	if err != nil {
+		return rep, target, fmt.Errorf("switch over from %s to %s: %w", self.Name, target.Name, err)
+	}
+	return rep, target, nil
+}
+
 // abort lifts the fence of a switchover whose promotion was never
 // requested, or that the monitor gave up: this node is the primary of a
 // group at rest, nothing else changed.

@@ -96,16 +96,19 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return fmt.Errorf("wait for group %d to be at rest before comparing: %w", o.group, err)
 	}
-	leftover, err := fence.Present()
-	if err != nil {
-		return err
-	}
 	// Whatever is decided next, a fence left behind goes: the group is at
 	// rest, so no switchover is in progress.
-	if leftover {
-		if err := liftLeftover(ctx, m, fence); err != nil {
-			return err
+	lifted, err := fence.LiftLeftover(ctx, m.CheckMode())
+	if lifted {
+		m.Result.Changed = true
+		if m.CheckMode() {
+			m.Result.Warn("an interrupted switchover left this node's write fence (default_transaction_read_only=on): it would be lifted")
+		} else if err == nil {
+			m.Result.Warn(switchover.LeftoverLifted)
 		}
+	}
+	if err != nil {
+		return err
 	}
 
 	// Decide.
@@ -134,20 +137,6 @@ func run(ctx context.Context, m *ansible.Module) error {
 		res, err := sw.Run(ctx, plan)
 		return rep.switched(res, err)
 	}
-}
-
-// liftLeftover lifts a fence that a run which died half-way left in force.
-func liftLeftover(ctx context.Context, m *ansible.Module, fence switchover.Fence) error {
-	m.Result.Changed = true
-	if m.CheckMode() {
-		m.Result.Warn("an interrupted switchover left this node's write fence (default_transaction_read_only=on): it would be lifted")
-		return nil
-	}
-	if err := fence.Lift(ctx); err != nil {
-		return fmt.Errorf("lift the write fence an interrupted switchover left: %w", err)
-	}
-	m.Result.Warn("lifted the write fence (default_transaction_read_only=on) that an interrupted switchover had left on this node")
-	return nil
 }
 
 // awaitPromotion waits on the wanted node's host until it is the primary of

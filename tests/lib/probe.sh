@@ -12,6 +12,8 @@
 #                                               its JSON result to OUT; sets PROBE_PID
 #   probe_stop                                  stops it; its exit code (0: nothing lost)
 #   probe_field FILE KEY                        one value of its JSON result
+#   probe_summary ROWS                          the summary line of a benchmark: ROWS has one line
+#                                               per cycle, "ok outage acknowledged lost seconds"
 
 formation_sql() {
 	incus exec --project "$1" --cwd /tmp "$2" -- su postgres -c "psql -X -q -At -F' ' -d pg_auto_failover -c \"$3\""
@@ -65,4 +67,26 @@ probe_stop() {
 
 probe_field() {
 	python3 -c 'import json, sys; v = json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
+}
+
+probe_summary() {
+	python3 - "$1" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+def num(v):
+    try: return float(v)
+    except ValueError: return None
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+out = [x for x in (num(r[1]) for r in rows) if x is not None]
+took = [x for x in (num(r[4]) for r in rows) if x is not None]
+acked = sum(int(r[2]) for r in rows if r[2].isdigit())
+lost = sum(int(r[3]) for r in rows if r[3].isdigit())
+passed = sum(r[0] == "yes" for r in rows)
+lossy = sum(1 for r in rows if r[3].isdigit() and int(r[3]) > 0)
+print(f"summary: {passed}/{len(rows)} passed; write outage p50 {statistics.median(out):.2f} s, "
+      f"p95 {pct(out, 95):.2f} s, max {max(out):.2f} s; acknowledged {acked}, lost {lost} "
+      f"(in {lossy} cycles); operation p50 {statistics.median(took):.1f} s")
+PY
 }
