@@ -4,12 +4,13 @@
 #   - a setting pg_auto_failover owns, an unknown one, a bad value and a lowered
 #     max_connections fail with their reasons, and nothing changes;
 #   - --check --diff names the changes and changes nothing;
-#   - one converge with a reloadable setting (work_mem) and two that need a restart
-#     (max_connections on the data nodes and on the monitor), the write probe running:
+#   - one converge (--tags settings, as the role README's cheat sheet says) with a
+#     reloadable setting (work_mem) and two that need a restart (max_connections on
+#     the data nodes and on the monitor), the write probe running:
 #     every setting in force everywhere (pending_restart false), the standby restarted
 #     in maintenance, the primary after a switchover, 0 acknowledged commits lost,
 #     the write outage printed;
-#   - the next converge is changed=0.
+#   - the next one is changed=0 (a whole no-op converge is 40-formation.sh's).
 # The many-cycle figures are scripts/bench-settings.sh's.
 set -euo pipefail
 
@@ -97,7 +98,7 @@ check "one converge puts every setting in force by a rolling restart, no acknowl
 first=$(formation_primary "$PROJECT" "$MONITOR")
 probe_start "$PROJECT" "$MONITOR" "$tmp/probe.json" || fail "the write probe did not start"
 sleep 2
-converge apply "$want"
+converge apply "$want" --tags settings
 formation_wait_healthy "$PROJECT" "$MONITOR" 120 || true
 sleep 1
 probe_rc=0
@@ -120,7 +121,7 @@ echo "    write outage $(probe_field "$tmp/probe.json" write_outage_seconds) s,"
 	"$(probe_field "$tmp/probe.json" acknowledged_commits) commits acknowledged, none lost"
 
 check "the next converge changes nothing"
-converge again "$want"
+converge again "$want" --tags settings
 [[ $rc -eq 0 ]] || { tail -30 "$tmp/again.log"; fail "the re-run exited $rc"; }
 assert_eq "$(lab_recap_changed "$tmp/again.log")" 0 "changed in the PLAY RECAP"
 echo "PASS"

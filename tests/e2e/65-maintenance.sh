@@ -87,7 +87,7 @@ sleep 2
 maintenance primary-on "$primary" true
 assert_contains "$(cat "$tmp/primary-on.log")" "switch over from $primary to a standby, fenced" "playbook output"
 assert_eq "$(state_of "$primary")" "maintenance/maintenance" "state of $primary"
-assert_eq "$(formation_primary "$PROJECT" "$MONITOR")" "$standby" "primary during $primary's maintenance"
+assert_eq "$(state_of "$standby")" "wait_primary/wait_primary" "state of $standby, the primary during $primary's maintenance"
 maintenance primary-off "$primary" false
 assert_eq "$(state_of "$primary")" "secondary/secondary" "state of $primary"
 probe_verdict probe-primary
