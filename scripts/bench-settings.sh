@@ -21,12 +21,7 @@ source tests/lib/probe.sh
 cycles=${1:-5}
 [[ $cycles =~ ^[0-9]+$ ]] || { echo "usage: $0 [CYCLES]" >&2; exit 64; }
 inventory=${PGAFHA_INVENTORY:-inventory/lab.yml}
-read -r project monitor nodes < <(ansible-inventory -i "$inventory" --list | python3 -c '
-import json, sys
-inv = json.load(sys.stdin)
-hv = inv["_meta"]["hostvars"]
-mon = inv["postgres_ha_monitor"]["hosts"][0]
-print(hv.get(mon, {}).get("ansible_incus_project", "default"), mon, ",".join(inv["postgres_ha_nodes"]["hosts"]))')
+read -r project monitor _ nodes < <(lab_members "$inventory")
 IFS=, read -r -a nodes <<<"$nodes"
 [[ -x bin/writeprobe && -x library/pgaf_settings ]] || ./build.sh >/dev/null
 tmp=$(mktemp -d /tmp/pgafha-bench-settings.XXXXXX)

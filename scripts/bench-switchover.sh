@@ -31,14 +31,7 @@ for arg in "$@"; do
 	esac
 done
 inventory=${PGAFHA_INVENTORY:-inventory/lab.yml}
-read -r project monitor monitor_pgdata < <(ansible-inventory -i "$inventory" --list | python3 -c '
-import json, sys
-inv = json.load(sys.stdin)
-hv = inv["_meta"]["hostvars"]
-mon = inv["postgres_ha_monitor"]["hosts"][0]
-v = hv.get(mon, {})
-print(v.get("ansible_incus_project", "default"), mon,
-      "/var/lib/postgresql/%s/pgaf-monitor" % v.get("postgres_ha_postgresql_version", 15))')
+read -r project monitor monitor_pgdata _ < <(lab_members "$inventory")
 [[ -x bin/writeprobe && -x library/pgaf_switchover ]] || ./build.sh >/dev/null
 tmp=$(mktemp -d /tmp/pgafha-bench-switchover.XXXXXX)
 PROBE_PID=

@@ -24,7 +24,7 @@ var spec = ansible.Spec{
 	DefaultTimeout: 300,
 	Options: slices.Concat([]ansible.Option{
 		{Name: "state", Type: ansible.TypeStr, Default: stateEnabled, Choices: []string{stateEnabled, stateDisabled}},
-		{Name: "catchup_timeout", Type: ansible.TypeInt, Default: 30},
+		switchover.CatchupOption(),
 	}, monitorconn.Options(), localnode.InstanceOptions()),
 }
 
@@ -40,10 +40,10 @@ func readOptions(p ansible.Params) (options, error) {
 	o := options{
 		state: p.String("state"), formation: p.String("formation"), pgdata: p.String("pgdata"),
 		user: p.String("os_user"), binDir: p.String("pg_bin_dir"), port: p.Int("pgport"),
-		catchup: time.Duration(p.Int("catchup_timeout")) * time.Second,
 	}
-	if c := p.Int("catchup_timeout"); c < 1 || c > 3600 {
-		return o, fmt.Errorf("catchup_timeout must be between 1 and 3600 seconds, got %d", c)
+	var err error
+	if o.catchup, err = switchover.CatchupTimeout(p); err != nil {
+		return o, err
 	}
 	return o, localnode.ValidateInstance(p)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strings"
 	"testing"
 
 	"pgafha/internal/ansible/ansibletest"
@@ -9,9 +8,7 @@ import (
 
 // Bad input fails with the option's name and changes nothing.
 func TestBadInputFailsClearly(t *testing.T) {
-	base := func() map[string]any {
-		return map[string]any{"monitor_uri": "postgres://autoctl_node@127.0.0.1:1/pg_auto_failover", "pgdata": "/var/lib/postgresql/15/pgaf-node"}
-	}
+	base := map[string]any{"monitor_uri": "postgres://autoctl_node@127.0.0.1:1/pg_auto_failover", "pgdata": "/var/lib/postgresql/15/pgaf-node"}
 	cases := map[string]map[string]any{
 		"state must be one of":            {"state": "on"},
 		"catchup_timeout must be between": {"catchup_timeout": 0},
@@ -19,17 +16,6 @@ func TestBadInputFailsClearly(t *testing.T) {
 		"Unsupported parameters":          {"stat": "enabled"},
 	}
 	for want, extra := range cases {
-		a := base()
-		for k, v := range extra {
-			a[k] = v
-		}
-		out, res, _ := ansibletest.Run(t, spec, run, a)
-		if res["failed"] != true || res["changed"] == true {
-			t.Errorf("%s: not a clean failure: %s", want, out)
-			continue
-		}
-		if msg, _ := res["msg"].(string); !strings.Contains(strings.ToLower(msg), strings.ToLower(want)) {
-			t.Errorf("%s: msg = %q", want, msg)
-		}
+		ansibletest.FailsCleanly(t, spec, run, ansibletest.With(base, extra), want)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"pgafha/internal/localpg"
 	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgsettings"
+	"pgafha/internal/switchover"
 )
 
 // The restart steps, in the order a playbook runs them over the formation.
@@ -36,7 +37,7 @@ var spec = ansible.Spec{
 	Options: slices.Concat([]ansible.Option{
 		{Name: "settings", Type: ansible.TypeDict, Required: true},
 		{Name: "restart", Type: ansible.TypeStr, Default: restartNever, Choices: []string{restartNever, restartStandby, restartAny}},
-		{Name: "catchup_timeout", Type: ansible.TypeInt, Default: 30},
+		switchover.CatchupOption(),
 	}, monitorconn.Options(), localnode.InstanceOptions()),
 }
 
@@ -54,7 +55,7 @@ func readOptions(p ansible.Params) (options, error) {
 	o := options{
 		want: map[string]string{}, restart: p.String("restart"), formation: p.String("formation"),
 		pgdata: p.String("pgdata"), user: p.String("os_user"), binDir: p.String("pg_bin_dir"),
-		port: p.Int("pgport"), catchup: time.Duration(p.Int("catchup_timeout")) * time.Second,
+		port: p.Int("pgport"),
 	}
 	var errs []error
 	for name, v := range p.Dict("settings") {
@@ -73,8 +74,9 @@ func readOptions(p ansible.Params) (options, error) {
 		}
 		o.want[key] = s
 	}
-	if c := p.Int("catchup_timeout"); c < 1 || c > 3600 {
-		errs = append(errs, fmt.Errorf("catchup_timeout must be between 1 and 3600 seconds, got %d", c))
+	var err error
+	if o.catchup, err = switchover.CatchupTimeout(p); err != nil {
+		errs = append(errs, err)
 	}
 	if err := localnode.ValidateInstance(p); err != nil {
 		errs = append(errs, err)

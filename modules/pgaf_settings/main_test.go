@@ -7,16 +7,10 @@ import (
 	"pgafha/internal/ansible/ansibletest"
 )
 
-func args(extra map[string]any) map[string]any {
-	a := map[string]any{
-		"settings":    map[string]any{"work_mem": "8MB"},
-		"monitor_uri": "postgres://autoctl_node@127.0.0.1:1/pg_auto_failover",
-		"pgdata":      "/var/lib/postgresql/15/pgaf-node",
-	}
-	for k, v := range extra {
-		a[k] = v
-	}
-	return a
+var base = map[string]any{
+	"settings":    map[string]any{"work_mem": "8MB"},
+	"monitor_uri": "postgres://autoctl_node@127.0.0.1:1/pg_auto_failover",
+	"pgdata":      "/var/lib/postgresql/15/pgaf-node",
 }
 
 // Bad input fails with the option's name and changes nothing: the checks
@@ -34,25 +28,12 @@ func TestBadInputFailsClearly(t *testing.T) {
 		"Unsupported parameters":                {"setings": map[string]any{}},
 	}
 	for want, extra := range cases {
-		a := args(extra)
-		for k, v := range extra {
-			if v == nil {
-				delete(a, k)
-			}
-		}
-		out, res, _ := ansibletest.Run(t, spec, run, a)
-		if res["failed"] != true || res["changed"] == true {
-			t.Errorf("%s: not a clean failure: %s", want, out)
-			continue
-		}
-		if msg, _ := res["msg"].(string); !strings.Contains(strings.ToLower(msg), strings.ToLower(want)) {
-			t.Errorf("%s: msg = %q", want, msg)
-		}
+		ansibletest.FailsCleanly(t, spec, run, ansibletest.With(base, extra), want)
 	}
 }
 
 func TestMonitorPasswordNeverEchoed(t *testing.T) {
-	out, _, _ := ansibletest.Run(t, spec, run, args(map[string]any{"monitor_password": "S3cret-Settings", "catchup_timeout": -5}))
+	out, _, _ := ansibletest.Run(t, spec, run, ansibletest.With(base, map[string]any{"monitor_password": "S3cret-Settings", "catchup_timeout": -5}))
 	if strings.Contains(out, "S3cret-Settings") {
 		t.Errorf("password in output: %s", out)
 	}

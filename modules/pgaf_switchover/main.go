@@ -26,7 +26,7 @@ var spec = ansible.Spec{
 	Options: slices.Concat([]ansible.Option{
 		{Name: "primary", Type: ansible.TypeStr, Required: true},
 		{Name: "group", Type: ansible.TypeInt, Default: 0},
-		{Name: "catchup_timeout", Type: ansible.TypeInt, Default: 30},
+		switchover.CatchupOption(),
 		{Name: "race_hold_seconds", Type: ansible.TypeFloat, Default: 0.0},
 	}, monitorconn.Options(), localnode.InstanceOptions()),
 }
@@ -44,7 +44,6 @@ func readOptions(p ansible.Params) (options, error) {
 		primary: p.String("primary"), formation: p.String("formation"), pgdata: p.String("pgdata"),
 		osUser: p.String("os_user"), binDir: p.String("pg_bin_dir"),
 		group: p.Int("group"), port: p.Int("pgport"),
-		catchup:  time.Duration(p.Int("catchup_timeout")) * time.Second,
 		raceHold: time.Duration(p.Float("race_hold_seconds") * float64(time.Second)),
 	}
 	if o.primary == "" {
@@ -53,8 +52,9 @@ func readOptions(p ansible.Params) (options, error) {
 	if o.group < 0 {
 		return o, fmt.Errorf("group must be 0 or more, got %d", o.group)
 	}
-	if c := p.Int("catchup_timeout"); c < 1 || c > 3600 {
-		return o, fmt.Errorf("catchup_timeout must be between 1 and 3600 seconds, got %d", c)
+	var err error
+	if o.catchup, err = switchover.CatchupTimeout(p); err != nil {
+		return o, err
 	}
 	if h := p.Float("race_hold_seconds"); h < 0 || h > 10 {
 		return o, fmt.Errorf("race_hold_seconds must be between 0 and 10, got %g", h)

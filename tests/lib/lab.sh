@@ -6,6 +6,7 @@
 #   lab_play INVENTORY PLAYBOOK [args...]                runs another playbook
 #   lab_ansible INVENTORY PATTERN [ansible args...]     ad-hoc command
 #   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
+#   lab_members INVENTORY                                  project, monitor, monitor PGDATA, data nodes
 #
 # The shipped inventories use the community.general.incus connection. When this
 # Ansible lacks it (Debian 12 ships community.general 6.6.2; incus came in
@@ -66,6 +67,21 @@ lab_play() {
 	LAB_CONNECTION=$(lab_connection)
 	mapfile -t args < <(lab_inventory_args "$inv")
 	ansible-playbook "${args[@]}" "$@"
+}
+
+# lab_members INVENTORY prints, on one line, what the scripts need to reach
+# the formation of an inventory: the Incus project, the monitor's container,
+# the monitor's PGDATA and the data nodes (comma-separated).
+lab_members() {
+	ansible-inventory -i "$1" --list 2>/dev/null | python3 -c '
+import json, sys
+inv = json.load(sys.stdin)
+hv = inv["_meta"]["hostvars"]
+mon = inv["postgres_ha_monitor"]["hosts"][0]
+v = hv.get(mon, {})
+print(v.get("ansible_incus_project", "default"), mon,
+      "/var/lib/postgresql/%s/pgaf-monitor" % v.get("postgres_ha_postgresql_version", 15),
+      ",".join(inv["postgres_ha_nodes"]["hosts"]))'
 }
 
 lab_ansible() {
