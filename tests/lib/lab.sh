@@ -6,7 +6,7 @@
 #   lab_play INVENTORY PLAYBOOK [args...]                runs another playbook
 #   lab_ansible INVENTORY PATTERN [ansible args...]     ad-hoc command
 #   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
-#   lab_members INVENTORY                                  project, monitor, monitor PGDATA, data nodes
+#   lab_members INVENTORY                                project, monitor, monitor PGDATA, data nodes
 #
 # The shipped inventories use the community.general.incus connection. When this
 # Ansible lacks it (Debian 12 ships community.general 6.6.2; incus came in
