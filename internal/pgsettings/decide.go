@@ -200,3 +200,37 @@ func NeedRestart(changes []Change) bool {
 	}
 	return false
 }
+
+// Libraries lists the libraries a shared_preload_libraries value names
+// (comma-separated, each maybe quoted), the way the server splits it.
+func Libraries(value string) []string {
+	var out []string
+	for _, part := range strings.Split(value, ",") {
+		name := strings.Trim(strings.TrimSpace(part), `"`)
+		if name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// MissingLibraries returns the libraries of a shared_preload_libraries
+// value that exists cannot find: PostgreSQL would not start with them, and
+// pg_autoctl does not retry a failed start. A name with a directory or
+// $libdir is looked up as given.
+func MissingLibraries(value, libdir string, exists func(string) bool) []string {
+	var missing []string
+	for _, name := range Libraries(value) {
+		path := strings.Replace(name, "$libdir", libdir, 1)
+		if !strings.Contains(path, "/") {
+			path = libdir + "/" + path
+		}
+		if !strings.HasSuffix(path, ".so") {
+			path += ".so"
+		}
+		if !exists(path) {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}

@@ -123,3 +123,15 @@ func TestDecideRefusesLoweringWhatAStandbyNeedsAtLeast(t *testing.T) {
 		t.Errorf("the monitor has no standby: %+v, %v", c, err)
 	}
 }
+
+func TestMissingLibrariesFindsWhatWouldStopTheStart(t *testing.T) {
+	have := map[string]bool{"/lib/pg_stat_statements.so": true, "/lib/auto_explain.so": true}
+	exists := func(p string) bool { return have[p] }
+	got := MissingLibraries(` pg_stat_statements, "auto_explain",pg_stat_statments,$libdir/auto_explain `, "/lib", exists)
+	if strings.Join(got, ",") != "pg_stat_statments" {
+		t.Errorf("missing = %v", got)
+	}
+	if got := MissingLibraries("", "/lib", exists); len(got) != 0 {
+		t.Errorf("an empty list misses %v", got)
+	}
+}

@@ -3,6 +3,7 @@ package pgsettings
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,4 +151,19 @@ func Pending(have map[string]Current, want map[string]string) []string {
 
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// CheckLibraries fails when a shared_preload_libraries value names a library
+// the server's package library directory (pg_config's PKGLIBDIR) does not
+// hold: checked before anything is written.
+func CheckLibraries(ctx context.Context, conn *pgx.Conn, value string) error {
+	var libdir string
+	if err := conn.QueryRow(ctx, `SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'`).Scan(&libdir); err != nil {
+		return fmt.Errorf("find the server's library directory: %w", err)
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	if missing := MissingLibraries(value, libdir, exists); len(missing) > 0 {
+		return fmt.Errorf("settings.shared_preload_libraries: %s not found in %s: PostgreSQL would not start with it, and pg_autoctl does not retry a failed start (install the extension's package first)", strings.Join(missing, ", "), libdir)
+	}
+	return nil
 }

@@ -134,6 +134,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
+	if libs, ok := o.want["shared_preload_libraries"]; ok {
+		if err := pgsettings.CheckLibraries(ctx, conn, libs); err != nil {
+			return err
+		}
+	}
 	rep.changes(changes)
 	restartNeeded := pgsettings.NeedRestart(changes)
 	if m.CheckMode() {
