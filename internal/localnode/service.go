@@ -47,3 +47,25 @@ func EnsureService(ctx context.Context, r *pgautoctl.Runner, u service.Unit, res
 	}
 	return p, nil
 }
+
+// RemoveService stops, disables and deletes the unit when it exists, as
+// root; with dryRun it only says whether it would. It reports whether the
+// unit was (or would be) removed.
+func RemoveService(ctx context.Context, r *pgautoctl.Runner, u service.Unit, dryRun bool) (bool, error) {
+	var present bool
+	err := r.AsRoot(func() error {
+		s, err := service.Observe(ctx, u)
+		if err != nil {
+			return err
+		}
+		present = s.Present()
+		if dryRun || !present {
+			return nil
+		}
+		return service.Remove(ctx, u)
+	})
+	if err != nil {
+		return present, fmt.Errorf("remove systemd unit %s: %w", u.Name, err)
+	}
+	return present, nil
+}

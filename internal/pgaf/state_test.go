@@ -89,3 +89,16 @@ func TestStateEventDecodesMonitorPayload(t *testing.T) {
 		t.Errorf("decoded %+v, want %+v", ev, want)
 	}
 }
+
+func TestParseLSN(t *testing.T) {
+	for in, want := range map[string]uint64{"0/0": 0, "0/3000060": 0x3000060, "16/B374D848": 0x16<<32 | 0xB374D848} {
+		if got, err := ParseLSN(in); err != nil || got != want {
+			t.Errorf("ParseLSN(%q) = %x, %v; want %x", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "3000060", "0/xyz", "1/2/3"} {
+		if _, err := ParseLSN(bad); err == nil {
+			t.Errorf("ParseLSN(%q) accepted", bad)
+		}
+	}
+}

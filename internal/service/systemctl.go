@@ -141,3 +141,22 @@ func Systemctl(ctx context.Context, strict bool, args ...string) (string, error)
 	}
 	return strings.TrimSpace(out.String()), nil
 }
+
+// Present reports whether the unit exists in any form: a file, enabled or
+// running. Remove has something to do exactly then.
+func (s State) Present() bool { return s.Content != "" || s.Enabled || s.Active }
+
+// Remove stops and disables the unit and deletes its file, as root: for an
+// instance that is gone (a dropped data node), whose unit would otherwise
+// start it again at the next boot.
+func Remove(ctx context.Context, u Unit) error {
+	unit := u.Name + ".service"
+	if _, err := Systemctl(ctx, true, "disable", "--now", unit); err != nil {
+		return err
+	}
+	if err := os.Remove(u.Path()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove unit file %s: %w", u.Path(), err)
+	}
+	_, err := Systemctl(ctx, true, "daemon-reload")
+	return err
+}

@@ -131,7 +131,7 @@ func planPolicy(nodes []pgaf.Node, currentNSS int, w wish) (policyPlan, error) {
 		}
 		// One standby: 0 already makes every commit wait for it (ANY 1).
 		// Two or more: 1 keeps a synchronous copy when one standby fails.
-		p.targetNSS = min(1, p.quorumSB-1)
+		p.targetNSS = min(1, pgaf.MaxSyncStandbys(p.quorumSB))
 	case w.synchronous != nil:
 		p.targetNSS = 0
 	default:
@@ -164,7 +164,7 @@ func checkNSS(nss, quorumStandbys, standbys int) error {
 	if nss < 0 {
 		return fmt.Errorf("number_sync_standbys must be 0 or more, got %d", nss)
 	}
-	if nss == 0 || nss+1 <= quorumStandbys {
+	if pgaf.SyncStandbysFit(nss, quorumStandbys) {
 		return nil
 	}
 	return fmt.Errorf("number_sync_standbys=%d needs at least %d standby nodes with replication_quorum=true (so that one may fail without blocking writes), and this group has %d (of %d standbys). "+

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/pgaf"
@@ -12,18 +11,11 @@ import (
 type report struct {
 	m          *ansible.Module
 	plan       plan
-	start      time.Time
-	timeline   []switchover.Event
+	timeline   switchover.Timeline
 	switchover *switchover.Report
 }
 
-func (r *report) mark(what string) {
-	if r.start.IsZero() {
-		r.start = time.Now()
-	}
-	s := float64(time.Since(r.start).Round(time.Millisecond)) / float64(time.Second)
-	r.timeline = append(r.timeline, switchover.Event{Seconds: s, What: what})
-}
+func (r *report) mark(what string) { r.timeline.Mark("%s", what) }
 
 // finish sets the result from the nodes after the run (nil: unknown) and
 // ends it with err.
@@ -32,10 +24,7 @@ func (r *report) finish(after []pgaf.Node, err error) error {
 	self := r.plan.self
 	res.Set("node", self.Name)
 	res.Set("action", string(r.plan.action))
-	if r.timeline == nil {
-		r.timeline = []switchover.Event{}
-	}
-	res.Set("timeline", r.timeline)
+	res.Set("timeline", r.timeline.Events())
 	if r.switchover != nil {
 		res.Set("switchover", r.switchover)
 	}

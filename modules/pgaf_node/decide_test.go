@@ -146,7 +146,7 @@ func TestReadOptions(t *testing.T) {
 		return ansible.Params{"state": "running", "pgdata": "/pg/node", "pgport": 5432, "hostname": "10.0.0.11", "name": "n1",
 			"formation": "default", "monitor_uri": "postgres://10.0.0.10:5432/pg_auto_failover", "listen_addresses": "*",
 			"candidate_priority": 50, "replication_quorum": true, "auth": "scram-sha-256", "ssl": "self_signed",
-			"replication_password": "r", "os_user": "postgres"}
+			"replication_password": "r", "os_user": "postgres", "catchup_timeout": 30}
 	}
 	o, err := readOptions(base())
 	if err != nil {
@@ -169,6 +169,13 @@ func TestReadOptions(t *testing.T) {
 		"line breaks":      func(p ansible.Params) { p["monitor_password"] = "a\nb" },
 		"pgport must":      func(p ansible.Params) { p["pgport"] = 0 },
 		"lower-case ident": func(p ansible.Params) { p["formation"] = "Bad-Name" },
+		"catchup_timeout":  func(p ansible.Params) { p["catchup_timeout"] = 0 },
+	}
+	// Removing a node needs no replication password.
+	absent := base()
+	absent["state"], absent["replication_password"] = stateAbsent, ""
+	if _, err := readOptions(absent); err != nil {
+		t.Errorf("state=absent without replication_password: %v", err)
 	}
 	for want, mutate := range bad {
 		p := base()

@@ -12,13 +12,14 @@ import (
 	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/switchover"
 )
 
 var spec = ansible.Spec{
 	Name:           "pgaf_node",
 	DefaultTimeout: 300,
 	Options: append([]ansible.Option{
-		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
+		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running", stateAbsent}},
 		{Name: "name", Type: ansible.TypeStr, Required: true},
 		{Name: "replication_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "candidate_priority", Type: ansible.TypeInt, Default: 50},
@@ -27,8 +28,14 @@ var spec = ansible.Spec{
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "register_after", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		localnode.ServiceOption("pg_autoctl-node"),
+		{Name: "destroy", Type: ansible.TypeBool, Default: false},
+		{Name: "allow_single_node", Type: ansible.TypeBool, Default: false},
+		switchover.CatchupOption(),
 	}, append(monitorconn.Options(), localnode.Options()...)...),
 }
+
+// stateAbsent drops the node (remove.go).
+const stateAbsent = "absent"
 
 func main() { ansible.Main(spec, run) }
 
@@ -47,6 +54,9 @@ func run(ctx context.Context, m *ansible.Module) error {
 	unit, manageUnit, err := localnode.Unit(m.Params, r, "data node (keeper)")
 	if err != nil {
 		return err
+	}
+	if o.state == stateAbsent {
+		return remove(ctx, m, o, r, unit, manageUnit)
 	}
 	// The keeper's unit is kept with state=running only: present leaves
 	// the node created but not run.

@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/connstr"
 	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/switchover"
 )
 
 // options are the validated module options.
@@ -27,6 +29,9 @@ type options struct {
 	hbaRules                                                         []string
 	// registerAfter are the nodes that must be registered before this one.
 	registerAfter []string
+	// state=absent only.
+	destroy, allowSingle bool
+	catchup              time.Duration
 }
 
 var (
@@ -42,7 +47,7 @@ func readOptions(p ansible.Params) (options, error) {
 		binDir: p.String("pg_bin_dir"), osUser: p.String("os_user"), port: p.Int("pgport"),
 		candidatePriority: p.Int("candidate_priority"), replicationQuorum: p.Bool("replication_quorum"),
 		monitorPassword: p.String("monitor_password"), replicationPassword: p.String("replication_password"),
-		sec: localnode.Security(p),
+		sec: localnode.Security(p), destroy: p.Bool("destroy"), allowSingle: p.Bool("allow_single_node"),
 	}
 	if err := localnode.Validate(p, "the other nodes and the monitor"); err != nil {
 		return o, err
@@ -60,7 +65,10 @@ func readOptions(p ansible.Params) (options, error) {
 	if o.monitorURI, err = parseMonitorURI(p.String("monitor_uri")); err != nil {
 		return o, err
 	}
-	if o.sec.Auth == pgautoctl.AuthSCRAM && o.replicationPassword == "" {
+	if o.catchup, err = switchover.CatchupTimeout(p); err != nil {
+		return o, err
+	}
+	if o.sec.Auth == pgautoctl.AuthSCRAM && o.replicationPassword == "" && o.state != stateAbsent {
 		return o, fmt.Errorf("auth=%s needs replication_password: standbys log in to the primary as pgautofailover_replicator with it", pgautoctl.AuthSCRAM)
 	}
 	if err := pgautoctl.CheckPgpassValue("monitor_password", o.monitorPassword); err != nil {

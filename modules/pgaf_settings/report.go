@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/pgsettings"
@@ -15,8 +14,7 @@ type report struct {
 	m        *ansible.Module
 	want     map[string]string
 	changed  []pgsettings.Change
-	start    time.Time
-	timeline []switchover.Event
+	timeline switchover.Timeline
 	// restarted is true once this host's PostgreSQL was stopped to restart.
 	restarted  bool
 	switchover *switchover.Report
@@ -24,13 +22,7 @@ type report struct {
 	deferred string
 }
 
-func (r *report) mark(what string) {
-	if r.start.IsZero() {
-		r.start = time.Now()
-	}
-	s := float64(time.Since(r.start).Round(time.Millisecond)) / float64(time.Second)
-	r.timeline = append(r.timeline, switchover.Event{Seconds: s, What: what})
-}
+func (r *report) mark(what string) { r.timeline.Mark("%s", what) }
 
 // changes records the decision and shows it as a diff of name = value lines.
 func (r *report) changes(c []pgsettings.Change) {
@@ -59,10 +51,7 @@ func (r *report) set(pending []string) {
 	res.Set("pending_restart", pending)
 	res.Set("restart_pending", len(pending) > 0)
 	res.Set("restarted", r.restarted)
-	if r.timeline == nil {
-		r.timeline = []switchover.Event{}
-	}
-	res.Set("timeline", r.timeline)
+	res.Set("timeline", r.timeline.Events())
 	if r.switchover != nil {
 		res.Set("switchover", r.switchover)
 	}
