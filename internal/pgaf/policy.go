@@ -106,3 +106,26 @@ func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string, 
 	}
 	return started != nil && *started, nil
 }
+
+// NotAtRest reports whether err is the monitor refusing a setter because
+// the group is in a transition (SQLSTATE 55000, object not in prerequisite
+// state): another host's setter or a keeper moved the group between the
+// caller's wait and its call.
+func NotAtRest(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55000"
+}
+
+// AtRest calls set once group is at rest, and again after each NotAtRest
+// refusal, until ctx ends: the data nodes converge in parallel, so a
+// setter of one host may meet the transition another host's setter began.
+func (m *Monitor) AtRest(ctx context.Context, formation string, group int, set func() error) error {
+	for {
+		if _, err := m.WaitForState(ctx, formation, func(n []Node) bool { return GroupSettled(n, group) }); err != nil {
+			return fmt.Errorf("wait for group %d to be at rest: %w", group, err)
+		}
+		if err := set(); err == nil || !NotAtRest(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}

@@ -47,6 +47,11 @@ type Plan struct {
 	Primary pgaf.Node
 	Target  pgaf.Node
 	Self    pgaf.Node
+	// Candidates are the standbys the monitor may promote (candidate
+	// priority above 0), Target among them. perform_promotion falls back to
+	// another one when Target is not healthy at that moment, so the fence
+	// waits until every one of them has the old primary's WAL.
+	Candidates []pgaf.Node
 }
 
 // Decide tells what the host whose node id is self does so that the node
@@ -80,6 +85,11 @@ func Decide(nodes []pgaf.Node, group int, self int64, target string) (Plan, erro
 		return p, fmt.Errorf("group %d has no primary to switch over from: %s", group, pgaf.Summary(nodes))
 	}
 	p.Primary = primary
+	for _, n := range nodes {
+		if n.Group == group && n.ID != primary.ID && n.CandidatePriority > 0 {
+			p.Candidates = append(p.Candidates, n)
+		}
+	}
 	if primary.ID == p.Target.ID {
 		p.Action = Nothing
 		return p, nil

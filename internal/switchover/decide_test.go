@@ -116,3 +116,24 @@ func TestCandidateSkipsWhatCannotTakeOver(t *testing.T) {
 		t.Errorf("Candidate = %s, %v; want the refusal", got.Name, err)
 	}
 }
+
+func TestDecideListsEveryNodeTheMonitorMayPromote(t *testing.T) {
+	nodes := []pgaf.Node{
+		{ID: 1, Name: "a", ReportedState: pgaf.StatePrimary, AssignedState: pgaf.StatePrimary, Health: pgaf.HealthGood, CandidatePriority: 50, PgIsRunning: true},
+		{ID: 2, Name: "b", ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary, Health: pgaf.HealthGood, CandidatePriority: 50, PgIsRunning: true},
+		{ID: 3, Name: "c", ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary, Health: pgaf.HealthGood, CandidatePriority: 100, PgIsRunning: true},
+		{ID: 4, Name: "d", ReportedState: pgaf.StateSecondary, AssignedState: pgaf.StateSecondary, Health: pgaf.HealthGood, CandidatePriority: 0, PgIsRunning: true},
+	}
+	p, err := Decide(nodes, 0, 1, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range p.Candidates {
+		names = append(names, c.Name)
+	}
+	// The fence waits for c too: the monitor promotes it if b is unhealthy at that moment.
+	if strings.Join(names, ",") != "b,c" {
+		t.Errorf("candidates = %v, want b,c (not the primary, not priority 0)", names)
+	}
+}

@@ -1,12 +1,15 @@
 package switchover
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -191,11 +194,11 @@ func (f Fence) set(ctx context.Context, readOnly bool) error {
 	return nil
 }
 
-// AwaitStandbyFlush waits until the standby whose walreceiver reports as
-// application name standby has flushed everything this primary has
-// flushed: every commit it acknowledged and every commit of a session the
-// fence ended. It returns that LSN.
-func (f Fence) AwaitStandbyFlush(ctx context.Context, standby string) (string, error) {
+// AwaitStandbyFlush waits until every standby whose walreceiver reports
+// as one of the application names standbys has flushed everything this
+// primary has flushed: every commit it acknowledged and every commit of a
+// session the fence ended. It returns that LSN.
+func (f Fence) AwaitStandbyFlush(ctx context.Context, standbys []string) (string, error) {
 	conn, err := localpg.Connect(ctx, f.Port, "postgres")
 	if err != nil {
 		return "", fmt.Errorf("connect to compare WAL positions: %w", err)
@@ -206,22 +209,39 @@ func (f Fence) AwaitStandbyFlush(ctx context.Context, standby string) (string, e
 		return "", fmt.Errorf("read the primary's flushed WAL position: %w", err)
 	}
 	for {
-		var flushed *bool
-		var at *string
-		err := conn.QueryRow(ctx, `select flush_lsn >= $1::pg_lsn, flush_lsn::text from pg_stat_replication where application_name = $2`, lsn, standby).Scan(&flushed, &at)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return lsn, fmt.Errorf("read the standby's flushed WAL position: %w", err)
+		seen := map[string]string{}
+		rows, err := conn.Query(ctx, `select application_name, flush_lsn >= $1::pg_lsn, coalesce(flush_lsn::text, '')
+			from pg_stat_replication where application_name = any($2)`, lsn, standbys)
+		if err != nil {
+			return lsn, fmt.Errorf("read the standbys' flushed WAL positions: %w", err)
 		}
-		if flushed != nil && *flushed {
+		behind := slices.Clone(standbys)
+		for rows.Next() {
+			var name, at string
+			var flushed *bool
+			if err := rows.Scan(&name, &flushed, &at); err != nil {
+				rows.Close()
+				return lsn, fmt.Errorf("read the standbys' flushed WAL positions: %w", err)
+			}
+			seen[name] = "flushed up to " + at
+			if flushed != nil && *flushed {
+				behind = slices.DeleteFunc(behind, func(s string) bool { return s == name })
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return lsn, fmt.Errorf("read the standbys' flushed WAL positions: %w", err)
+		}
+		if len(behind) == 0 {
 			return lsn, nil
 		}
 		select {
 		case <-ctx.Done():
-			seen := "not streaming"
-			if at != nil {
-				seen = "flushed up to " + *at
+			var why []string
+			for _, s := range behind {
+				why = append(why, fmt.Sprintf("%s %s", s, cmp.Or(seen[s], "not streaming")))
 			}
-			return lsn, fmt.Errorf("standby %s has not flushed the primary's WAL up to %s (%s): %w", standby, lsn, seen, ctx.Err())
+			return lsn, fmt.Errorf("not every standby has flushed the primary's WAL up to %s (%s): %w", lsn, strings.Join(why, ", "), ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

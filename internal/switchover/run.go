@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"pgafha/internal/pgaf"
@@ -29,6 +30,9 @@ type Report struct {
 	// new one accepted them: the switchover's write outage, as the
 	// monitor saw it.
 	FencedSeconds *float64 `json:"fenced_seconds"`
+	// Promoted is the node that took over: Target, or another candidate
+	// when the monitor found Target unhealthy at that moment.
+	Promoted string `json:"promoted,omitempty"`
 	// Requested is true once the monitor accepted the promotion: from then
 	// on the roles may have changed even if the run failed.
 	Requested bool `json:"promotion_requested"`
@@ -69,14 +73,22 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 	}
 	s.mark(time.Now(), "%s refuses writes (default_transaction_read_only=on, %d earlier sessions ended)", p.Primary.Name, raised.Terminated)
 
+	// Every node the monitor may promote, not the target alone: when the
+	// target is unhealthy at that moment the monitor picks another one.
+	names, apps := []string{p.Target.Name}, []string{StandbyName(p.Target.ID)}
+	for _, c := range p.Candidates {
+		if c.ID != p.Target.ID {
+			names, apps = append(names, c.Name), append(apps, StandbyName(c.ID))
+		}
+	}
 	cctx, cancel := context.WithTimeout(ctx, s.CatchupTimeout)
-	lsn, err := s.Fence.AwaitStandbyFlush(cctx, StandbyName(p.Target.ID))
+	lsn, err := s.Fence.AwaitStandbyFlush(cctx, apps)
 	cancel()
 	if err != nil {
-		return s.abort(ctx, fmt.Errorf("wait for %q to have every commit of %q (catchup_timeout %s): %w", p.Target.Name, p.Primary.Name, s.CatchupTimeout, err))
+		return s.abort(ctx, fmt.Errorf("wait for %s to have every commit of %q (catchup_timeout %s): %w", strings.Join(names, ", "), p.Primary.Name, s.CatchupTimeout, err))
 	}
 	s.rep.CaughtUpLSN = lsn
-	s.mark(time.Now(), "%s has flushed %s's WAL up to %s", p.Target.Name, p.Primary.Name, lsn)
+	s.mark(time.Now(), "%s %s flushed %s's WAL up to %s", strings.Join(names, ", "), map[bool]string{true: "has", false: "have"}[len(names) == 1], p.Primary.Name, lsn)
 
 	started, err := s.Mon.PerformPromotion(ctx, s.Formation, p.Target.Name, s.RaceHold)
 	if err != nil {
@@ -94,8 +106,10 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 	_, err = s.Mon.WaitForState(ctx, s.Formation, func(nodes []pgaf.Node) bool {
 		now := time.Now()
 		for _, n := range nodes {
-			if n.ID == p.Target.ID && writable.IsZero() && writableState(n.ReportedState) {
+			// The target, or the candidate the monitor chose instead.
+			if n.Group == p.Target.Group && n.ID != p.Primary.ID && writable.IsZero() && writableState(n.ReportedState) {
 				writable = now
+				s.rep.Promoted = n.Name
 				s.mark(now, "%s reports %s: it accepts writes", n.Name, n.ReportedState)
 			}
 		}
@@ -133,7 +147,8 @@ func (s *Switcher) Run(ctx context.Context, p Plan) (Report, error) {
 
 // StepDown moves the primary role from self (this host's node, the
 // primary of the settled group in nodes) to Candidate(nodes, self), fenced
-// like Run; it returns the node that took over.
+// like Run; it returns the node that took over (another candidate when the
+// monitor chose one).
 func (s *Switcher) StepDown(ctx context.Context, nodes []pgaf.Node, self pgaf.Node) (Report, pgaf.Node, error) {
 	target, err := Candidate(nodes, self)
 	if err != nil {
@@ -146,6 +161,11 @@ func (s *Switcher) StepDown(ctx context.Context, nodes []pgaf.Node, self pgaf.No
 	rep, err := s.Run(ctx, plan)
 	if err != nil {
 		return rep, target, fmt.Errorf("switch over from %s to %s: %w", self.Name, target.Name, err)
+	}
+	for _, c := range plan.Candidates {
+		if c.Name == rep.Promoted {
+			target = c
+		}
 	}
 	return rep, target, nil
 }

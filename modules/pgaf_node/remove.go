@@ -91,7 +91,7 @@ func remove(ctx context.Context, m *ansible.Module, o options, r *pgautoctl.Runn
 	// Act.
 	tl := &switchover.Timeline{}
 	tl.Mark("removal of %s started", o.name)
-	err = drop(ctx, o, r, mon, local, rm, nodes, tl, res)
+	err = drop(ctx, o, r, mon, local, &rm, nodes, tl, res)
 	if err == nil && unitPresent {
 		if _, err = localnode.RemoveService(ctx, r, unit, false); err == nil {
 			tl.Mark("systemd unit %s removed", unit.Name)
@@ -117,10 +117,11 @@ func remove(ctx context.Context, m *ansible.Module, o options, r *pgautoctl.Runn
 	return nil
 }
 
-// drop carries out the monitor side of rm: switchover, policy, the drop
+// drop carries out the monitor side of rm (primaryAfter updated to the node
+// that took over): switchover, policy, the drop
 // itself, and the wait until the group is at rest with every commit on a
 // remaining standby.
-func drop(ctx context.Context, o options, r *pgautoctl.Runner, mon *pgaf.Monitor, local pgautoctl.Local, rm removal, nodes []pgaf.Node, tl *switchover.Timeline, res *ansible.Result) error {
+func drop(ctx context.Context, o options, r *pgautoctl.Runner, mon *pgaf.Monitor, local pgautoctl.Local, rm *removal, nodes []pgaf.Node, tl *switchover.Timeline, res *ansible.Result) error {
 	if rm.node == nil {
 		return nil
 	}
@@ -133,17 +134,18 @@ func drop(ctx context.Context, o options, r *pgautoctl.Runner, mon *pgaf.Monitor
 			res.Warn(switchover.LeftoverLifted)
 		}
 		sw := &switchover.Switcher{Mon: mon, Formation: o.formation, Fence: fence, CatchupTimeout: o.catchup}
-		rep, _, err := sw.StepDown(ctx, nodes, self)
+		rep, took, err := sw.StepDown(ctx, nodes, self)
 		if !rep.Started.IsZero() {
 			res.Set("switchover", rep)
 		}
 		if err != nil {
 			return err
 		}
-		tl.Mark("%s is the primary, %s a secondary", rm.takeover.Name, self.Name)
+		rm.primaryAfter = took.Name
+		tl.Mark("%s is the primary, %s a secondary", took.Name, self.Name)
 	}
 	if rm.nss != nil {
-		if err := mon.SetNumberSyncStandbys(ctx, o.formation, *rm.nss); err != nil {
+		if err := mon.AtRest(ctx, o.formation, self.Group, func() error { return mon.SetNumberSyncStandbys(ctx, o.formation, *rm.nss) }); err != nil {
 			return err
 		}
 		tl.Mark("number_sync_standbys set to %d", *rm.nss)

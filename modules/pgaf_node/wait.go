@@ -80,27 +80,14 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 // at a time with the group at rest before each (they are not idempotent:
 // compare first, which decide did).
 func setPolicy(ctx context.Context, mon *pgaf.Monitor, o options, n pgaf.Node, p plan) error {
-	wait := func() error {
-		_, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return pgaf.GroupSettled(nodes, n.Group) })
-		if err != nil {
-			return fmt.Errorf("wait for group %d to be at rest before changing node %q: %w", n.Group, o.name, err)
-		}
-		return nil
-	}
 	if p.priority != nil {
-		if err := wait(); err != nil {
-			return err
-		}
-		if err := mon.SetCandidatePriority(ctx, o.formation, n.Name, *p.priority); err != nil {
-			return err
+		if err := mon.AtRest(ctx, o.formation, n.Group, func() error { return mon.SetCandidatePriority(ctx, o.formation, n.Name, *p.priority) }); err != nil {
+			return fmt.Errorf("change node %q: %w", o.name, err)
 		}
 	}
 	if p.quorum != nil {
-		if err := wait(); err != nil {
-			return err
-		}
-		if err := mon.SetReplicationQuorum(ctx, o.formation, n.Name, *p.quorum); err != nil {
-			return err
+		if err := mon.AtRest(ctx, o.formation, n.Group, func() error { return mon.SetReplicationQuorum(ctx, o.formation, n.Name, *p.quorum) }); err != nil {
+			return fmt.Errorf("change node %q: %w", o.name, err)
 		}
 	}
 	return nil

@@ -156,11 +156,17 @@ func awaitPromotion(ctx context.Context, mon *pgaf.Monitor, o options, p switcho
 	if err != nil {
 		return err
 	}
-	_, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
-		return pgaf.GroupSettled(nodes, o.group) && switchover.IsPrimary(nodes, p.Self.ID, o.group)
+	// At rest with another primary: the switchover gave up, or the monitor
+	// promoted another candidate.
+	nodes, err := mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool {
+		_, hasPrimary := pgaf.PrimaryOf(nodes, o.group)
+		return pgaf.GroupSettled(nodes, o.group) && hasPrimary && !switchover.IsPrimary(nodes, p.Primary.ID, o.group)
 	})
 	if err != nil {
 		return fmt.Errorf("wait to become the primary of a group at rest: %w", err)
+	}
+	if got, _ := pgaf.PrimaryOf(nodes, o.group); got.ID != p.Self.ID {
+		return fmt.Errorf("the monitor promoted %q instead of %q (it was not healthy at that moment?): run again to move the primary to %q", got.Name, p.Self.Name, p.Self.Name)
 	}
 	return nil
 }

@@ -83,6 +83,12 @@ func (r *report) switched(res switchover.Report, err error) error {
 		r.set(r.plan.Primary.Name)
 		return err
 	}
+	if res.Promoted != r.plan.Target.Name {
+		// No commit was lost (every candidate had the WAL), but not what was asked.
+		r.set(res.Promoted)
+		return fmt.Errorf("the monitor promoted %q instead of %q (it was not healthy at that moment?); %s is a secondary, nothing was lost: run again to move the primary to %q",
+			res.Promoted, r.plan.Target.Name, r.plan.Primary.Name, r.plan.Target.Name)
+	}
 	r.set(r.plan.Target.Name)
 	r.diff()
 	m.Msg = fmt.Sprintf("switched over from %s to %s; %s refused writes for %.2f s until %s took them, with every commit %s had made",

@@ -6,7 +6,6 @@
 #   - a second run and a --check --diff run are changed=0 and touch nothing;
 #   - a standby whose `pg_autoctl create` was killed half-way → the next run
 #     resumes and converges it;
-#   - after a switchover a re-run is changed=0 and the roles stay swapped;
 #   - bad input to each module and a wrong monitor URI fail clearly, nothing changes.
 # The formation is left converged with pgaf-primary as primary, for the failover test.
 set -euo pipefail
@@ -195,16 +194,6 @@ assert_eq "$(psql_on pgaf-primary "select sync_state from pg_stat_replication")"
 playbook resume_again
 assert_eq "$(lab_recap_changed "$tmp/resume_again.log")" 0 "changed= after the resume"
 
-# -------------------------------------------------------------- switchover
-check "switchover (pg_autoctl perform switchover on the monitor), then a re-run: changed=0, roles stay swapped"
-as_pg pgaf-monitor "pg_autoctl perform switchover --pgdata $MON_PGDATA" >"$tmp/switchover.log" 2>&1 ||
-	fail "switchover failed: $(tail -5 "$tmp/switchover.log")"
-wait_for 90 "pgaf-replica primary, both nodes at rest after the switchover" states_are "pgaf-primary secondary/secondary;pgaf-replica primary/primary;"
-playbook after_switchover
-assert_eq "$(lab_recap_changed "$tmp/after_switchover.log")" 0 "changed= after the switchover"
-assert_eq "$(states)" "pgaf-primary secondary/secondary;pgaf-replica primary/primary;" "roles after the re-run"
-assert_eq "$(psql_on pgaf-replica 'show synchronous_standby_names')" "ANY 1 (pgautofailover_standby_1)" "synchronous_standby_names on the new primary"
-
 # --------------------------------------------------------------- bad input
 check "bad input and wrong monitors fail clearly, nothing changes"
 before=$(touch_mark)
@@ -265,9 +254,4 @@ module form_uri pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$uri_port\", \"
 want_failure form_uri "connect to monitor autoctl_node@10.66.1.10:5999" "connection refused"
 assert_eq "$(touch_mark)" "$before" "monitor events, settings, policy and node files after the failures"
 
-# ------------------------------------------------------------- leave it tidy
-check "switch back so pgaf-primary is primary again (for the failover test)"
-as_pg pgaf-monitor "pg_autoctl perform switchover --pgdata $MON_PGDATA" >"$tmp/switchback.log" 2>&1 ||
-	fail "switchover back failed: $(tail -5 "$tmp/switchback.log")"
-wait_for 90 "both nodes at rest after switching back" states_are "pgaf-primary primary/primary;pgaf-replica secondary/secondary;"
 echo "formation e2e passed"

@@ -5,6 +5,7 @@
 #   - a switchover to the standby and one back, the second with pg_auto_failover's
 #     stale-row race forced (the old primary is assigned wait_primary): the roles
 #     swap, 0 acknowledged commits lost, the write outage is printed;
+#   - a converge after it (postgres_ha_primary unset) is changed=0 and keeps the roles;
 #   - asking for the node that is primary already changes nothing;
 #   - a name that is no data node fails with the reason, nothing changes;
 #   - a write fence an interrupted run left on the primary is lifted by the next run.
@@ -86,6 +87,15 @@ lossless() {
 }
 check "switchover $first -> $second under the write probe: roles swap, no acknowledged commit lost"
 lossless "$first" "$second"
+old_primary_id=$(formation_sql "$PROJECT" "$MONITOR" "select nodeid from pgautofailover.node where nodename = '$first'")
+assert_eq "$(psql_node "$second" "show synchronous_standby_names")" "ANY 1 (pgautofailover_standby_$old_primary_id)" "synchronous_standby_names on the new primary"
+
+check "a converge after the switchover (postgres_ha_primary unset) is changed=0 and does not switch back"
+rc=0
+lab_playbook "$INV" >"$tmp/after.log" 2>&1 || rc=$?
+[[ $rc -eq 0 ]] || { tail -30 "$tmp/after.log"; fail "the converge exited $rc"; }
+assert_eq "$(lab_recap_changed "$tmp/after.log")" 0 "changed in the PLAY RECAP"
+assert_eq "$(formation_primary "$PROJECT" "$MONITOR")" "$second" "primary after the converge"
 check "switchover $second -> $first with the stale-row race forced: the fence still keeps every commit"
 race_from=$(formation_sql "$PROJECT" "$MONITOR" "select max(eventid) from pgautofailover.event")
 lossless "$second" "$first" -e postgres_ha_switchover_race_hold_seconds=4

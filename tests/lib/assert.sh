@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Assertions shared by tests/e2e/*.sh (source it). `check` announces what is
 # being checked; every assert_* stops the script with a clear message on the
-# first failure and prints nothing on success.
+# first failure and prints nothing on success. Each check line starts with the
+# seconds since the script started, so a slow step shows in the suite's log.
 
-check() { printf '  * %s\n' "$*"; }
+check() { printf '  * [%4d s] %s\n' "$SECONDS" "$*"; }
 
 fail() {
 	printf '\nFAIL: %s\n' "$*" >&2
