@@ -32,13 +32,7 @@ if incus info --project "$project" "$new" >/dev/null 2>&1; then
 	echo "container $new exists already in project $project: choose another PGAFHA_NEW_NODE or delete it" >&2
 	exit 1
 fi
-tmp=$(mktemp -d /tmp/pgafha-bench-scale.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir bench-scale
 # inventory_for STATE: the new host as one more inventory source.
 inventory_for() {
 	printf 'all:\n  children:\n    postgres_ha:\n      children:\n        postgres_ha_nodes:\n          hosts:\n            %s:\n              pgaf_lab_ipv4: %s\n' "$new" "$new_ip"
@@ -70,9 +64,7 @@ for ((i = 1; i <= cycles; i++)); do
 		probe_stop || probe_rc=$?
 		PROBE_PID=
 		shape=$(count_nodes)
-		lost=$(probe_field "$tmp/probe-$op-$i.json" lost_commits 2>/dev/null || echo "?")
-		acked=$(probe_field "$tmp/probe-$op-$i.json" acknowledged_commits 2>/dev/null || echo "?")
-		outage=$(probe_field "$tmp/probe-$op-$i.json" write_outage_seconds 2>/dev/null || echo "?")
+		read -r outage acked lost < <(probe_result "$tmp/probe-$op-$i.json")
 		ok=yes
 		if ((rc != 0 || probe_rc != 0)) || [[ ${shape%% *} != "$want_nodes" ]]; then
 			ok=no

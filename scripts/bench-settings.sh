@@ -24,13 +24,7 @@ inventory=${PGAFHA_INVENTORY:-inventory/lab.yml}
 read -r project monitor _ nodes < <(lab_members "$inventory")
 IFS=, read -r -a nodes <<<"$nodes"
 [[ -x bin/writeprobe && -x library/pgaf_settings ]] || ./build.sh >/dev/null
-tmp=$(mktemp -d /tmp/pgafha-bench-settings.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir bench-settings
 node_sql() { incus exec --project "$project" --cwd /tmp "$1" -- su postgres -c "psql -X -At -d postgres -c \"$2\""; }
 
 echo "settings benchmark: $cycles rolling restarts (max_connections) on ${nodes[*]}, project $project, $(hostname), $(nproc) cores, $(date -u +%F)"
@@ -56,9 +50,7 @@ for ((i = 1; i <= cycles; i++)); do
 	for h in "${nodes[@]}"; do
 		[[ $(node_sql "$h" "select setting || pending_restart::text from pg_settings where name = 'max_connections'") == "${want}false" ]] || in_force=no
 	done
-	lost=$(probe_field "$tmp/probe-$i.json" lost_commits 2>/dev/null || echo "?")
-	acked=$(probe_field "$tmp/probe-$i.json" acknowledged_commits 2>/dev/null || echo "?")
-	outage=$(probe_field "$tmp/probe-$i.json" write_outage_seconds 2>/dev/null || echo "?")
+	read -r outage acked lost < <(probe_result "$tmp/probe-$i.json")
 	ok=yes
 	if ((rc != 0 || probe_rc != 0)) || [[ $in_force != yes ]]; then
 		ok=no

@@ -33,13 +33,7 @@ done
 inventory=${PGAFHA_INVENTORY:-inventory/lab.yml}
 read -r project monitor monitor_pgdata _ < <(lab_members "$inventory")
 [[ -x bin/writeprobe && -x library/pgaf_switchover ]] || ./build.sh >/dev/null
-tmp=$(mktemp -d /tmp/pgafha-bench-switchover.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir bench-switchover
 
 case $mode in
 fenced) how="playbooks/switchover.yml (pgaf_switchover, fenced)" ;;
@@ -80,9 +74,7 @@ for ((i = 1; i <= cycles; i++)); do
 	probe_stop || probe_rc=$?
 	PROBE_PID=
 	now=$(formation_primary "$project" "$monitor")
-	lost=$(probe_field "$tmp/probe-$i.json" lost_commits 2>/dev/null || echo "?")
-	acked=$(probe_field "$tmp/probe-$i.json" acknowledged_commits 2>/dev/null || echo "?")
-	outage=$(probe_field "$tmp/probe-$i.json" write_outage_seconds 2>/dev/null || echo "?")
+	read -r outage acked lost < <(probe_result "$tmp/probe-$i.json")
 	ok=yes
 	if ((rc != 0 || probe_rc != 0)) || [[ $now != "$to" ]]; then
 		ok=no

@@ -32,13 +32,7 @@ PROJECT=pgaf-e2e
 MONITOR=pgaf-monitor
 
 [[ -x library/pgaf_node && -x bin/writeprobe ]] || ./build.sh
-tmp=$(mktemp -d /tmp/pgafha-scale.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	[[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir scale
 
 # The third node as the inventory has it while it is being removed.
 cat >"$tmp/node3-absent.yml" <<'EOF'

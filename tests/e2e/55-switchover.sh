@@ -27,13 +27,7 @@ MONITOR=pgaf-monitor
 FENCE_MARKER=/var/lib/postgresql/.local/share/pg_autoctl/var/lib/postgresql/15/pgaf-node/pgafha-switchover-fence.json
 
 [[ -x library/pgaf_switchover && -x bin/writeprobe ]] || ./build.sh
-tmp=$(mktemp -d /tmp/pgafha-switchover.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	[[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir switchover
 
 # switchover NAME TARGET [args...]: runs the playbook, keeps its log, sets $rc.
 switchover() {

@@ -29,13 +29,7 @@ MONITOR=pgaf-monitor
 NODES=(pgaf-primary pgaf-replica)
 
 [[ -x library/pgaf_settings && -x bin/writeprobe ]] || ./build.sh
-tmp=$(mktemp -d /tmp/pgafha-settings.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	[[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir settings
 
 # converge NAME SETTINGS_JSON [args...]: the playbook with these settings; log kept, $rc set.
 converge() {

@@ -23,13 +23,7 @@ PROJECT=pgaf-e2e
 MONITOR=pgaf-monitor
 
 [[ -x library/pgaf_maintenance && -x bin/writeprobe ]] || ./build.sh
-tmp=$(mktemp -d /tmp/pgafha-maintenance.XXXXXX)
-PROBE_PID=
-cleanup() {
-	[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true
-	[[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
+probe_workdir maintenance
 
 # maintenance NAME HOST true|false [args...]: converges HOST's data node tasks with
 # postgres_ha_maintenance set; log kept, $rc set.

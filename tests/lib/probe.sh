@@ -7,11 +7,15 @@
 #   formation_secondary PROJECT MONITOR         the first settled, healthy secondary's name
 #   formation_wait_healthy PROJECT MONITOR S    waits up to S s for one primary and every other
 #                                               node a healthy settled secondary
+#   probe_workdir NAME                          makes $tmp (/tmp/pgafha-NAME.XXXXXX) and an EXIT trap
+#                                               that stops a running probe and removes $tmp
+#                                               (KEEP_TMP=1 keeps it)
 #   probe_start PROJECT MONITOR OUT             starts bin/writeprobe through the formation URI
 #                                               (PROBE_USER, PROBE_DB, PROBE_PASSWORD: lab defaults),
 #                                               its JSON result to OUT; sets PROBE_PID
 #   probe_stop                                  stops it; its exit code (0: nothing lost)
 #   probe_field FILE KEY                        one value of its JSON result
+#   probe_result FILE                           "outage acknowledged lost" of a result ("?" if missing)
 #   probe_summary ROWS                          the summary line of a benchmark: ROWS has one line
 #                                               per cycle, "ok outage acknowledged lost seconds"
 
@@ -38,6 +42,12 @@ formation_wait_healthy() {
 	done
 	echo "formation not healthy within $3 s (primaries, other unsettled nodes: ${got:-monitor unreachable})" >&2
 	return 1
+}
+
+probe_workdir() {
+	# shellcheck disable=SC2034 # tmp and PROBE_PID are the caller's
+	tmp=$(mktemp -d "/tmp/pgafha-$1.XXXXXX") PROBE_PID=
+	trap '[[ -z $PROBE_PID ]] || kill -TERM "$PROBE_PID" 2>/dev/null || true; [[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"' EXIT
 }
 
 probe_start() {
@@ -67,6 +77,14 @@ probe_stop() {
 
 probe_field() {
 	python3 -c 'import json, sys; v = json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
+}
+
+probe_result() {
+	local k
+	for k in write_outage_seconds acknowledged_commits lost_commits; do
+		printf '%s ' "$(probe_field "$1" "$k" 2>/dev/null || echo '?')"
+	done
+	echo
 }
 
 probe_summary() {
