@@ -177,10 +177,12 @@ func TestInvocation(t *testing.T) {
 		t.Errorf("unset password = %v, %v", v, ok)
 	}
 
-	// On a validation failure the raw args are echoed, no_log still replaced.
-	o = execArgs(t, testSpec, base("password", "S3cretRaw", "bogus", 1), nil)
+	// On a validation failure the raw args are echoed, no_log still replaced,
+	// and the value of an unknown option (a misspelled secret) too.
+	o = execArgs(t, testSpec, base("password", "S3cretRaw", "pasword", "S3cretXYZ"), nil)
 	args = o.moduleArgs(t)
-	if args["password"] != NoLogPlaceholder || args["bogus"] != 1.0 || strings.Contains(o.raw, "S3cretRaw") {
+	if args["password"] != NoLogPlaceholder || args["pasword"] != NoLogPlaceholder || args["count"] == NoLogPlaceholder ||
+		strings.Contains(o.raw, "S3cretRaw") || strings.Contains(o.raw, "S3cretXYZ") {
 		t.Errorf("invocation after failure: %s", o.raw)
 	}
 }

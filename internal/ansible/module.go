@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -183,14 +184,26 @@ func stringsIn(v any) []string {
 }
 
 // invocation mirrors Ansible's `invocation.module_args`: the validated args
-// with no_log values replaced.
+// with no_log values replaced. After a validation failure it holds the raw
+// args, and an option the module does not know has its value replaced too:
+// a misspelled secret ("pasword") must not be echoed in clear.
 func (m *Module) invocation() map[string]any {
 	args := map[string]any{}
 	src := map[string]any(m.Params)
+	known := map[string]bool{}
+	for _, o := range m.Spec.AllOptions() {
+		for _, n := range append([]string{o.Name}, o.Aliases...) {
+			known[n] = true
+		}
+	}
 	if src == nil {
 		src = map[string]any{}
 		for k, v := range m.raw {
-			if len(k) < 9 || k[:9] != "_ansible_" {
+			switch {
+			case strings.HasPrefix(k, "_ansible_"):
+			case !known[k]:
+				args[k] = NoLogPlaceholder
+			default:
 				args[k] = normalize(v)
 			}
 		}

@@ -69,13 +69,21 @@ func Validate(p ansible.Params, reachedBy string) error {
 		return err
 	}
 	// A comma would turn the host into a multi-host list in every URI built from it.
-	if h := p.String("hostname"); strings.TrimSpace(h) == "" || strings.ContainsAny(h, " /@?,") {
+	if h := p.String("hostname"); strings.TrimSpace(h) == "" || strings.ContainsAny(h, " /@?,") || !configSafe(h) {
 		return fmt.Errorf("hostname must be the host name or IP address %s use to reach this host, got %q", reachedBy, h)
 	}
-	if strings.TrimSpace(p.String("listen_addresses")) == "" {
-		return fmt.Errorf("listen_addresses must not be empty (use '*' or a comma-separated list of addresses)")
+	if l := p.String("listen_addresses"); strings.TrimSpace(l) == "" || !configSafe(l) {
+		return fmt.Errorf("listen_addresses must be '*' or a comma-separated list of addresses, without quotes or control characters, got %q", l)
 	}
 	return Security(p).Validate()
+}
+
+// configSafe reports whether v may be written into a configuration file
+// as it is: pg_autoctl copies hostname and listen_addresses unescaped into
+// its own config and postgresql.conf, where a quote, a backslash or a line
+// break would end the value and start another setting.
+func configSafe(v string) bool {
+	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\'' || r == '"' || r == '\\' })
 }
 
 // Runner returns a pg_autoctl runner for osUser, with this process already

@@ -46,17 +46,42 @@ func PasswordVerifies(ctx context.Context, conn *pgx.Conn, role, password string
 	return stored != nil && scram.Verifies(*stored, password), nil
 }
 
-// SetPassword stores a SCRAM verifier computed here: the clear text never
-// reaches the server, so statement logging (log_statement = ddl on
-// pg_auto_failover instances) cannot leak it.
+// SetPassword stores a SCRAM verifier computed here, so the clear text
+// never reaches the server, and sends it in a Quietly transaction.
 func SetPassword(ctx context.Context, conn *pgx.Conn, role, password string) error {
 	v, err := scram.New(password, scram.DefaultIterations)
 	if err != nil {
 		return fmt.Errorf("compute the password verifier of role %s: %w", role, err)
 	}
 	sql := fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", pgx.Identifier{role}.Sanitize(), v.String())
-	if _, err := conn.Exec(ctx, sql); err != nil {
+	if err := Quietly(ctx, conn, sql); err != nil {
 		return fmt.Errorf("set the password of role %s: %w", role, err)
 	}
 	return nil
+}
+
+// quietSession keeps a statement out of the server's logs and statistics
+// for the transaction that sends it: a verifier is not the password, but
+// it allows offline guessing, and pg_auto_failover instances log DDL
+// (log_statement = ddl). The caller is a superuser, so it may set these.
+var quietSession = []string{
+	"SET LOCAL log_statement = 'none'",
+	"SET LOCAL log_min_duration_statement = -1",
+	"SET LOCAL log_min_error_statement = 'panic'",
+	"SET LOCAL pg_stat_statements.track_utility = off",
+}
+
+// Quietly runs sql in one transaction whose statements are neither logged
+// nor tracked (see quietSession): every statement that carries a password
+// or a verifier goes through it.
+func Quietly(ctx context.Context, conn *pgx.Conn, sql string) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		for _, q := range quietSession {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		_, err := tx.Exec(ctx, sql)
+		return err
+	})
 }

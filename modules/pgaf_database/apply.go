@@ -5,21 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
+	"pgafha/internal/localpg"
 	"pgafha/internal/scram"
 )
-
-// quietSession keeps the statement carrying the verifier out of the
-// server's logs and statistics for the transaction that sends it: a
-// verifier is not the password, but it allows offline guessing. The
-// caller is a superuser, so it may set these.
-var quietSession = []string{
-	"SET LOCAL log_statement = 'none'",
-	"SET LOCAL log_min_duration_statement = -1",
-	"SET LOCAL log_min_error_statement = 'panic'",
-	"SET LOCAL pg_stat_statements.track_utility = off",
-}
 
 // apply carries out the plan in dependency order and returns the part of it
 // that was done, so a failure half-way still reports what changed.
@@ -63,15 +51,7 @@ func applyRole(ctx context.Context, s *session, w want, p plan, addSecret func(.
 		}
 		addSecret(secretParts(v.String())...)
 	}
-	return pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		for _, q := range quietSession {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("%s: %w", q, err)
-			}
-		}
-		_, err := tx.Exec(ctx, roleSQL(w, p, v))
-		return err
-	})
+	return localpg.Quietly(ctx, s.conn, roleSQL(w, p, v))
 }
 
 // secretParts is a stored secret and each piece of it worth guessing

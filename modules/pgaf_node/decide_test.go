@@ -225,3 +225,13 @@ func TestCheckHBARules(t *testing.T) {
 		}
 	}
 }
+
+func TestHBAWarnings(t *testing.T) {
+	if w := hbaWarnings([]string{"hostssl app app 10.0.0.1/32 scram-sha-256", "local all all peer"}); len(w) != 0 {
+		t.Errorf("warnings for safe rules: %v", w)
+	}
+	w := hbaWarnings([]string{"host app app 10.0.0.1/32 trust", "hostssl app app 0.0.0.0/0 scram-sha-256", "host all all all md5"})
+	if len(w) != 3 || !strings.Contains(w[0], "trust") || !strings.Contains(w[1], "any address") || !strings.Contains(w[2], "any address") {
+		t.Errorf("warnings = %q", w)
+	}
+}

@@ -32,6 +32,23 @@ func checkHBARules(rules []string) error {
 	return nil
 }
 
+// hbaWarnings names the rules an operator most likely did not mean: no
+// authentication at all, or any address on the internet.
+func hbaWarnings(rules []string) []string {
+	var w []string
+	for i, r := range rules {
+		f := strings.Fields(r)
+		if len(f) > 0 && f[len(f)-1] == "trust" {
+			w = append(w, fmt.Sprintf("hba_rules[%d] %q uses trust: whoever matches it logs in without a password", i, r))
+		}
+		// TYPE DATABASE USER ADDRESS METHOD: only host* rules have an address.
+		if len(f) >= 5 && f[0] != "local" && slices.Contains([]string{"0.0.0.0/0", "::/0", "all"}, f[3]) {
+			w = append(w, fmt.Sprintf("hba_rules[%d] %q accepts connections from any address", i, r))
+		}
+	}
+	return w
+}
+
 // mergeHBA returns content with exactly rules as the module's lines, at the
 // end, and whether that differs from content. Rules already in place, in
 // order, are a no-op: nothing moves.

@@ -44,7 +44,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range o.sec.Warnings() {
+	for _, w := range append(o.sec.Warnings(), hbaWarnings(o.hbaRules)...) {
 		m.Result.Warn(w)
 	}
 	r, err := localnode.Runner(o.osUser, o.binDir)

@@ -129,8 +129,10 @@ expect_failed() { # NAME MESSAGE-PART
 verifier() { sql "SELECT rolpassword FROM pg_authid WHERE rolname = '$1'"; }
 
 echo "--- bad input and unreachable server fail clearly"
-mod unknown "login_uri=$URI $APP password=$APP_PW1 passwd=x"
+mod unknown "login_uri=$URI $APP password=$APP_PW1 passwd=S3cretXYZ"
 expect_failed unknown "Unsupported parameters for (pgaf_database) module: passwd"
+# A misspelled secret option is not echoed in invocation.module_args.
+! grep -q S3cretXYZ "$WORK/unknown.out" || fail "the value of the unknown option passwd is in the output"
 mod missing "login_uri=$URI database=appdb password=$APP_PW1"
 expect_failed missing "missing required arguments: role"
 mod wrongtype "login_uri=$URI $APP password=$APP_PW1 connection_limit=many"
