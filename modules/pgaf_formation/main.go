@@ -71,10 +71,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// Act, one setter at a time with the group at rest in between.
 	initial := nodes
 	if !m.CheckMode() {
-		for _, s := range plan.steps {
-			if err := apply(ctx, mon, formation, s); err != nil {
+		for i, s := range plan.steps {
+			// Another host's setter may have begun a transition meanwhile.
+			if err := mon.AtRest(ctx, formation, group, func() error { return apply(ctx, mon, formation, s) }); err != nil {
+				m.Result.Changed = i > 0
 				return fmt.Errorf("%w (steps done before this one: %s)", err, done(plan.steps, s))
 			}
+			m.Result.Changed = true
 			if nodes, err = waitAtRest(ctx, mon, formation, group); err != nil {
 				return fmt.Errorf("wait for the group to apply %q: %w", s, err)
 			}

@@ -235,3 +235,20 @@ func TestHBAWarnings(t *testing.T) {
 		t.Errorf("warnings = %q", w)
 	}
 }
+
+func TestStatePresentLeavesAPolicyDifferencePending(t *testing.T) {
+	o := nodeOptions(t)
+	o.candidatePriority = 0
+	p, err := decide(existing(), registered(pgaf.StateSecondary), o)
+	if err != nil || p.priority == nil {
+		t.Fatalf("decide: %+v, %v", p, err)
+	}
+	for state, wantChange := range map[string]bool{"running": true, "present": false} {
+		o.state = state
+		r := newReport(o, false)
+		r.plan(p, existing(), registered(pgaf.StateSecondary))
+		if got := len(r.actions()) > 0; got != wantChange {
+			t.Errorf("state=%s: actions %q, want a change: %t", state, r.actions(), wantChange)
+		}
+	}
+}

@@ -103,6 +103,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 	rep.pgpass(pgpassChanged)
 	rep.plan(p, local, reg)
+	// From here a failure still reports what was changed before it.
+	m.Result.Changed = pgpassChanged && !m.CheckMode()
 	if m.CheckMode() {
 		if err := predictPassword(ctx, o, local, reg, rep); err != nil {
 			return err
@@ -133,6 +135,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if err := createNode(ctx, r, o); err != nil {
 			return fmt.Errorf("%s node %q at %s: %w", p.create, o.name, o.pgdata, err)
 		}
+		m.Result.Changed = true
 		if local, reg, p, err = reobserve(ctx, r, mon, o); err != nil {
 			return err
 		}
@@ -146,12 +149,16 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err := applyLocal(ctx, r, local, p); err != nil {
 		return err
 	}
+	if len(p.configSets) > 0 || len(p.metadata) > 0 {
+		m.Result.Changed = true
+	}
 	if o.hbaRules != nil {
 		changed, err := ensureHBA(ctx, local.PGData, o.port, o.hbaRules, false)
 		if err != nil {
 			return err
 		}
 		rep.hba(changed)
+		m.Result.Changed = m.Result.Changed || changed
 	}
 
 	// Running: the unit runs the keeper; wait for a stable state, then
@@ -162,6 +169,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 			return err
 		}
 		rep.service(unit, sp)
+		m.Result.Changed = m.Result.Changed || sp.Changed()
 	}
 	if o.state == "running" {
 		n, err := converge(ctx, r, mon, o, p, reg.local, rep)

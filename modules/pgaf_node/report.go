@@ -21,10 +21,13 @@ type report struct {
 	after   map[string]any
 	extra   []string // actions outside the plan (pgpass, passwords)
 	pending string
+	// deferPolicy: state=present leaves candidate priority and replication
+	// quorum to state=running, so a difference there is pending, not a change.
+	deferPolicy bool
 }
 
 func newReport(o options, check bool) *report {
-	return &report{o: o, check: check, before: map[string]any{}, after: map[string]any{}}
+	return &report{o: o, check: check, before: map[string]any{}, after: map[string]any{}, deferPolicy: o.state != "running"}
 }
 
 // plan records the planned changes; called again after a create, it
@@ -47,11 +50,11 @@ func (r *report) plan(p plan, l pgautoctl.Local, reg registration) {
 		r.before["name"], r.after["name"] = reg.node.Name, r.o.name
 		r.before["hostname"], r.after["hostname"] = reg.node.Host, r.o.hostname
 	}
-	if p.priority != nil && reg.node != nil {
+	if p.priority != nil && reg.node != nil && !r.deferPolicy {
 		r.steps = append(r.steps, fmt.Sprintf("set candidate_priority %d → %d", reg.node.CandidatePriority, *p.priority))
 		r.before["candidate_priority"], r.after["candidate_priority"] = reg.node.CandidatePriority, *p.priority
 	}
-	if p.quorum != nil && reg.node != nil {
+	if p.quorum != nil && reg.node != nil && !r.deferPolicy {
 		r.steps = append(r.steps, fmt.Sprintf("set replication_quorum %t → %t", reg.node.ReplicationQuorum, *p.quorum))
 		r.before["replication_quorum"], r.after["replication_quorum"] = reg.node.ReplicationQuorum, *p.quorum
 	}
