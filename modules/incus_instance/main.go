@@ -122,7 +122,12 @@ func apply(ctx context.Context, c *incus.Client, want options, cur *incus.Instan
 			Config: want.Config, Devices: want.Devices, Target: want.Target,
 			Start: want.State == "started",
 		})
-		return err == nil, err
+		if err != nil {
+			// Created but not started (or the wait ended) is still a change.
+			inst, lerr := c.Instance(context.WithoutCancel(ctx), want.Project, want.Name)
+			return lerr == nil && inst != nil, err
+		}
+		return true, nil
 	case p.Delete:
 		if p.Action == "stop" {
 			if err := c.SetState(ctx, want.Project, want.Name, "stop", stopGraceSeconds); err != nil {

@@ -73,6 +73,7 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 		if err := applySettings(ctx, conn, changes); err != nil {
 			return err
 		}
+		m.Result.Changed = true
 	}
 	if !pwOK {
 		if err := localpg.SetPassword(ctx, conn, autoctlUser, o.password); err != nil {

@@ -68,6 +68,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 			rep.before["pgpass"], rep.after["pgpass"] = "no autoctl_node entry", "autoctl_node entry"
 			rep.note("update ~/.pgpass of " + o.osUser)
 		}
+		// From here a failure still reports what was changed before it.
+		m.Result.Changed = changed && !m.CheckMode()
 	}
 
 	// Act on the files (create, config), unless in check mode.
@@ -75,6 +77,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if err := createMonitor(ctx, r, o); err != nil {
 			return fmt.Errorf("%s monitor at %s: %w", p.create, o.pgdata, err)
 		}
+		m.Result.Changed = true
 		if local, err = r.Inspect(o.pgdata); err != nil {
 			return err
 		}
@@ -90,6 +93,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 			if err := r.ConfigSet(ctx, local.PGData, kv[0], kv[1]); err != nil {
 				return err
 			}
+			m.Result.Changed = true
 		}
 	}
 
@@ -105,6 +109,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 			return err
 		}
 		rep.service(unit, sp)
+		m.Result.Changed = m.Result.Changed || (sp.Changed() && !m.CheckMode())
 		if !m.CheckMode() && (sp.Start || sp.Restart) {
 			// The pid read before is gone or about to be: converge waits for
 			// the new pg_autoctl (it only looks at ServicePID).
