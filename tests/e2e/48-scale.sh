@@ -13,8 +13,8 @@
 #   - the converge removes it while it is the primary: a fenced switchover first,
 #     then the drop; 2 nodes, number_sync_standbys back to 0, its container
 #     deleted (pgaf_lab_delete_container), 0 lost; the next converge is changed=0.
-# Leaves the two-node formation with pgaf-primary as primary (the failover test
-# runs next). The many-cycle figures are scripts/bench-scale.sh's.
+# Leaves a healthy two-node formation (the failover test runs next). The
+# many-cycle figures are scripts/bench-scale.sh's.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -77,7 +77,11 @@ psql_node() { incus exec --project "$PROJECT" --cwd /tmp "$1" -- su postgres -c 
 
 formation_wait_healthy "$PROJECT" "$MONITOR" 180 || fail "the e2e formation is not healthy: run tests/e2e/40-formation.sh first"
 ! node3_exists || fail "container pgaf-node3 exists already in $PROJECT: delete it first (incus delete --force --project $PROJECT pgaf-node3)"
-assert_eq "$(nodes)" "pgaf-primary:primary pgaf-replica:secondary" "nodes before the scale-out"
+case $(nodes) in
+"pgaf-primary:primary pgaf-replica:secondary" | "pgaf-primary:secondary pgaf-replica:primary") ;;
+*) fail "nodes before the scale-out: $(nodes), want pgaf-primary and pgaf-replica, one primary" ;;
+esac
+before_primary=$(formation_primary "$PROJECT" "$MONITOR")
 
 check "--check with a third data node in the inventory: predicts its container, changes nothing"
 before=$(events)
@@ -92,11 +96,12 @@ cp "$NODE3_INV" "$tmp/node3.yml"
 sed -i 's/^\( *\)pgaf_lab_ipv4: 10.66.1.13$/&\n\1postgres_ha_candidate_priority: 100/' "$tmp/node3.yml"
 under_probe add "$tmp/node3.yml"
 formation_wait_healthy "$PROJECT" "$MONITOR" 60 || fail "three nodes not healthy"
-assert_eq "$(nodes)" "pgaf-node3:secondary pgaf-primary:primary pgaf-replica:secondary" "nodes after the scale-out"
+assert_eq "$(formation_primary "$PROJECT" "$MONITOR")" "$before_primary" "primary after the scale-out"
+assert_eq "$(formation_sql "$PROJECT" "$MONITOR" "select count(*) from pgautofailover.node where reportedstate = 'secondary'")" 2 "secondaries after the scale-out"
 assert_eq "$(nss)" 1 "number_sync_standbys with two standbys"
-sync_names=$(psql_node pgaf-primary "show synchronous_standby_names")
+sync_names=$(psql_node "$before_primary" "show synchronous_standby_names")
 assert_contains "$sync_names" "ANY 1 (" "synchronous_standby_names on the primary"
-assert_eq "$(psql_node pgaf-primary "select count(*) from pg_stat_replication where state = 'streaming' and sync_state = 'quorum'")" 2 "quorum standbys streaming"
+assert_eq "$(psql_node "$before_primary" "select count(*) from pg_stat_replication where state = 'streaming' and sync_state = 'quorum'")" 2 "quorum standbys streaming"
 uri=$(grep -o 'formation URI: postgres://[^"]*' "$tmp/add.log" | tail -n 1)
 for h in 10.66.1.11 10.66.1.12 10.66.1.13; do assert_contains "$uri" "$h:5432" "printed formation URI"; done
 
@@ -108,23 +113,27 @@ assert_contains "$(cat "$tmp/failover.log")" "failover test passed" "failover ru
 formation_wait_healthy "$PROJECT" "$MONITOR" 120 || fail "not healthy after the failover test"
 assert_eq "$(formation_primary "$PROJECT" "$MONITOR")" pgaf-node3 "primary after the failover test"
 
+# Who takes over from pgaf-node3: the highest candidate_priority, then the lowest id.
+takeover=$(formation_sql "$PROJECT" "$MONITOR" "select nodename from pgautofailover.node where nodename <> 'pgaf-node3' order by candidatepriority desc, nodeid limit 1")
+other=$(formation_sql "$PROJECT" "$MONITOR" "select nodename from pgautofailover.node where nodename not in ('pgaf-node3', '$takeover')")
+
 check "--check with pgaf-node3 marked absent: reports the switchover and the drop, changes nothing"
 before=$(events)
 playbook check_remove "$tmp/node3-absent.yml" --check
-assert_contains "$(cat "$tmp/check_remove.log")" "would switch over from pgaf-node3 to pgaf-primary" "prediction"
+assert_contains "$(cat "$tmp/check_remove.log")" "would switch over from pgaf-node3 to $takeover" "prediction"
 assert_contains "$(cat "$tmp/check_remove.log")" "drop node pgaf-node3" "prediction"
 assert_eq "$(events)" "$before" "monitor events after --check"
 node3_exists || fail "--check deleted pgaf-node3"
 
 check "converge with pgaf-node3 absent, under the write probe: fenced switchover, drop, container deleted"
 under_probe remove "$tmp/node3-absent.yml"
-assert_contains "$(cat "$tmp/remove.log")" "switch over from pgaf-node3 to pgaf-primary" "removal output"
+assert_contains "$(cat "$tmp/remove.log")" "switch over from pgaf-node3 to $takeover" "removal output"
 assert_contains "$(cat "$tmp/remove.log")" "lower number_sync_standbys to 0" "removal output"
 formation_wait_healthy "$PROJECT" "$MONITOR" 60 || fail "two nodes not healthy after the removal"
-assert_eq "$(nodes)" "pgaf-primary:primary pgaf-replica:secondary" "nodes after the scale-in"
+assert_eq "$(nodes)" "$(printf '%s\n' "$takeover:primary" "$other:secondary" | sort | paste -sd' ')" "nodes after the scale-in"
 assert_eq "$(nss)" 0 "number_sync_standbys with one standby"
-replica_id=$(formation_sql "$PROJECT" "$MONITOR" "select nodeid from pgautofailover.node where nodename = 'pgaf-replica'")
-assert_eq "$(psql_node pgaf-primary "show synchronous_standby_names")" "ANY 1 (pgautofailover_standby_$replica_id)" "synchronous_standby_names"
+other_id=$(formation_sql "$PROJECT" "$MONITOR" "select nodeid from pgautofailover.node where nodename = '$other'")
+assert_eq "$(psql_node "$takeover" "show synchronous_standby_names")" "ANY 1 (pgautofailover_standby_$other_id)" "synchronous_standby_names"
 ! node3_exists || fail "the container of pgaf-node3 was not deleted"
 
 check "the next converge (pgaf-node3 still marked absent) is changed=0"
