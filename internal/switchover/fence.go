@@ -1,7 +1,6 @@
 package switchover
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -209,29 +208,20 @@ func (f Fence) AwaitStandbyFlush(ctx context.Context, standbys []string) (string
 		return "", fmt.Errorf("read the primary's flushed WAL position: %w", err)
 	}
 	for {
-		seen := map[string]string{}
-		rows, err := conn.Query(ctx, `select application_name, flush_lsn >= $1::pg_lsn, coalesce(flush_lsn::text, '')
+		// The last position each standby reported, and whether it has lsn.
+		at, flushed := map[string]string{}, map[string]bool{}
+		var name, pos string
+		var done bool
+		// Query's error comes back through ForEachRow.
+		rows, _ := conn.Query(ctx, `select application_name, coalesce(flush_lsn >= $1::pg_lsn, false), coalesce(flush_lsn::text, '')
 			from pg_stat_replication where application_name = any($2)`, lsn, standbys)
-		if err != nil {
+		if _, err := pgx.ForEachRow(rows, []any{&name, &done, &pos}, func() error {
+			at[name], flushed[name] = pos, flushed[name] || done
+			return nil
+		}); err != nil {
 			return lsn, fmt.Errorf("read the standbys' flushed WAL positions: %w", err)
 		}
-		behind := slices.Clone(standbys)
-		for rows.Next() {
-			var name, at string
-			var flushed *bool
-			if err := rows.Scan(&name, &flushed, &at); err != nil {
-				rows.Close()
-				return lsn, fmt.Errorf("read the standbys' flushed WAL positions: %w", err)
-			}
-			seen[name] = "flushed up to " + at
-			if flushed != nil && *flushed {
-				behind = slices.DeleteFunc(behind, func(s string) bool { return s == name })
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return lsn, fmt.Errorf("read the standbys' flushed WAL positions: %w", err)
-		}
+		behind := slices.DeleteFunc(slices.Clone(standbys), func(s string) bool { return flushed[s] })
 		if len(behind) == 0 {
 			return lsn, nil
 		}
@@ -239,7 +229,11 @@ func (f Fence) AwaitStandbyFlush(ctx context.Context, standbys []string) (string
 		case <-ctx.Done():
 			var why []string
 			for _, s := range behind {
-				why = append(why, fmt.Sprintf("%s %s", s, cmp.Or(seen[s], "not streaming")))
+				seen := "not streaming"
+				if at[s] != "" {
+					seen = "flushed up to " + at[s]
+				}
+				why = append(why, s+" "+seen)
 			}
 			return lsn, fmt.Errorf("not every standby has flushed the primary's WAL up to %s (%s): %w", lsn, strings.Join(why, ", "), ctx.Err())
 		case <-time.After(10 * time.Millisecond):

@@ -55,7 +55,7 @@ func decideRemoval(self pgaf.Node, nodes []pgaf.Node, nss int, hasLocal, allowSi
 		}
 		rm.stepDown, rm.takeover, rm.primaryAfter = true, target, target.Name
 	case self.Writable():
-		rm.primaryAfter = ""
+		// The group's last node: no primary after it (primaryAfter "").
 	case hasPrimary:
 		rm.primaryAfter = primary.Name
 	default:
