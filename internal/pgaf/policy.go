@@ -40,17 +40,22 @@ func (m *Monitor) SetReplicationQuorum(ctx context.Context, formation, node stri
 // same as `pg_autoctl perform failover`); it returns once the request is
 // accepted, not when the failover ends: use WaitForState for that.
 func (m *Monitor) PerformFailover(ctx context.Context, formation string, group int) error {
-	_, err := m.conn.Exec(ctx, `select pgautofailover.perform_failover($1, $2)`, formation, group)
+	err := retryConflicts(ctx, func() error {
+		_, err := m.conn.Exec(ctx, `select pgautofailover.perform_failover($1, $2)`, formation, group)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("perform failover of formation %q group %d: %w", formation, group, withDetail(err))
 	}
 	return nil
 }
 
-// callBool runs a monitor function that returns false when it did nothing.
+// callBool runs a monitor function that returns false when it did nothing,
+// again when it lost a lock conflict with a keeper.
 func (m *Monitor) callBool(ctx context.Context, what, sql string, args ...any) error {
 	var ok *bool
-	if err := m.conn.QueryRow(ctx, sql, args...).Scan(&ok); err != nil {
+	err := retryConflicts(ctx, func() error { return m.conn.QueryRow(ctx, sql, args...).Scan(&ok) })
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, withDetail(err))
 	}
 	if ok == nil || !*ok {
@@ -86,25 +91,33 @@ func withDetail(err error) error {
 // during that time reads its row before the promotion and decides after
 // it, which forces pg_auto_failover 2.0's stale-row race. For tests only.
 func (m *Monitor) PerformPromotion(ctx context.Context, formation, node string, hold time.Duration) (bool, error) {
-	what := fmt.Sprintf("perform promotion of node %q in formation %q", node, formation)
+	var started *bool
+	err := retryConflicts(ctx, func() error { return m.promote(ctx, formation, node, hold, &started) })
+	if err != nil {
+		return false, fmt.Errorf("perform promotion of node %q in formation %q: %w", node, formation, err)
+	}
+	return started != nil && *started, nil
+}
+
+// promote is one PerformPromotion attempt in its own transaction.
+func (m *Monitor) promote(ctx context.Context, formation, node string, hold time.Duration, started **bool) error {
 	tx, err := m.conn.Begin(ctx)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", what, err)
+		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	var started *bool
-	if err := tx.QueryRow(ctx, `select pgautofailover.perform_promotion($1, $2)`, formation, node).Scan(&started); err != nil {
-		return false, fmt.Errorf("%s: %w", what, withDetail(err))
+	if err := tx.QueryRow(ctx, `select pgautofailover.perform_promotion($1, $2)`, formation, node).Scan(started); err != nil {
+		return withDetail(err)
 	}
 	if hold > 0 {
 		if _, err := tx.Exec(ctx, `select pg_sleep($1)`, hold.Seconds()); err != nil {
-			return false, fmt.Errorf("%s: %w", what, err)
+			return err
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("%s: commit: %w", what, err)
+		return fmt.Errorf("commit: %w", err)
 	}
-	return started != nil && *started, nil
+	return nil
 }
 
 // NotAtRest reports whether err is the monitor refusing a setter because

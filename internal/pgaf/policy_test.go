@@ -1,6 +1,7 @@
 package pgaf
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -29,5 +30,31 @@ func TestSyncStandbysFit(t *testing.T) {
 		if got := MaxSyncStandbys(c.quorum); got != c.max {
 			t.Errorf("MaxSyncStandbys(%d) = %d, want %d", c.quorum, got, c.max)
 		}
+	}
+}
+
+func TestRetryConflictsRetriesOnlyRolledBackCalls(t *testing.T) {
+	deadlock := &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}
+	calls := 0
+	err := retryConflicts(context.Background(), func() error {
+		calls++
+		if calls < 3 {
+			return fmt.Errorf("start maintenance: %w", withDetail(deadlock))
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("after two deadlocks: err %v, %d calls; want success on the third", err, calls)
+	}
+
+	calls = 0
+	refused := &pgconn.PgError{Code: "P0001", Message: "At least 2 standby nodes are required"}
+	if err := retryConflicts(context.Background(), func() error { calls++; return refused }); !errors.Is(err, refused) || calls != 1 {
+		t.Errorf("a refusal was tried %d times (err %v); want once", calls, err)
+	}
+
+	calls = 0
+	if err := retryConflicts(context.Background(), func() error { calls++; return deadlock }); !LockConflict(err) || calls != conflictAttempts {
+		t.Errorf("a lasting deadlock was tried %d times (err %v); want %d", calls, err, conflictAttempts)
 	}
 }
