@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The failover acceptance test: checks that the formation is healthy, kills
 # the primary's container, measures the standby's promotion (RTO) and the
-# client-visible write outage, proves that no acknowledged commit was lost,
-# and starts the container again until the formation is healthy.
+# client-visible write outage, proves that no acknowledged commit was lost
+# and that no two nodes accepted writes at once, and starts the container
+# again until the formation is healthy. SCENARIO picks another fault.
 # It runs playbooks/failover_test.yml (module pgaf_failover_test) on this
 # Incus host against the formation of an inventory, and prints a summary.
 #
@@ -22,8 +23,11 @@
 #   RTO_TARGET_SECONDS  promotion target in seconds (60; fractions allowed)
 #   REJOIN_TIMEOUT      seconds for the formation to heal after the restart (120)
 #   CYCLES              failovers in a row (1)
-#   SCENARIO            stop (default) or freeze (pause the primary, expect no failover)
+#   SCENARIO            stop (default); freeze (pause the primary, expect no failover);
+#                       kill (SIGKILL the primary's postmaster); standby_loss (force-stop
+#                       the standby); monitor_loss (force-stop the monitor for DOWN_SECONDS)
 #   FREEZE_SECONDS      pause length of the freeze scenario (3)
+#   DOWN_SECONDS        how long monitor_loss keeps the monitor stopped (10)
 #   INVENTORY           inventory/lab.yml; tests use tests/inventory/e2e.yml
 #   PGAF_LIBRARY        directory of the built modules (library/)
 #   FAILOVER_RESULT     also keep the module's JSON result in this file
@@ -38,6 +42,7 @@ REJOIN_TIMEOUT=${REJOIN_TIMEOUT:-120}
 CYCLES=${CYCLES:-1}
 SCENARIO=${SCENARIO:-stop}
 FREEZE_SECONDS=${FREEZE_SECONDS:-3}
+DOWN_SECONDS=${DOWN_SECONDS:-10}
 
 say() { printf 'test_pg_failover: %s\n' "$*" >&2; }
 missing() {
@@ -61,9 +66,13 @@ incus info >/dev/null 2>&1 || missing "the Incus daemon does not answer (incus i
 number='^[0-9]+([.][0-9]+)?$'
 [[ $RTO_TARGET_SECONDS =~ $number ]] || usage "RTO_TARGET_SECONDS must be a number of seconds, got '$RTO_TARGET_SECONDS'"
 [[ $FREEZE_SECONDS =~ $number ]] || usage "FREEZE_SECONDS must be a number of seconds, got '$FREEZE_SECONDS'"
+[[ $DOWN_SECONDS =~ $number ]] || usage "DOWN_SECONDS must be a number of seconds, got '$DOWN_SECONDS'"
 [[ $REJOIN_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage "REJOIN_TIMEOUT must be a whole number of seconds, got '$REJOIN_TIMEOUT'"
 [[ $CYCLES =~ ^[1-9][0-9]*$ ]] || usage "CYCLES must be a positive whole number, got '$CYCLES'"
-[[ $SCENARIO == stop || $SCENARIO == freeze ]] || usage "SCENARIO must be stop or freeze, got '$SCENARIO'"
+case $SCENARIO in
+stop | freeze | kill | standby_loss | monitor_loss) ;;
+*) usage "SCENARIO must be stop, freeze, kill, standby_loss or monitor_loss, got '$SCENARIO'" ;;
+esac
 
 # --- run --------------------------------------------------------------------
 work=$(mktemp -d) # 0700: the arguments file holds passwords
@@ -78,6 +87,7 @@ json.dump({
     "failover_test_cycles": int("$CYCLES"),
     "failover_test_scenario": "$SCENARIO",
     "failover_test_freeze_seconds": float("$FREEZE_SECONDS"),
+    "failover_test_down_seconds": float("$DOWN_SECONDS"),
     "failover_test_args_file": sys.argv[2],
 }, open(sys.argv[1], "w"))
 PY
@@ -119,7 +129,12 @@ if r.get("cycles_run"):
     print(f"  write outage: {fig('write_outage_seconds')}")
     print(f"  rejoin: {fig('rejoin_seconds')}")
     print(f"  acknowledged_commits={r.get('acknowledged_commits')} lost_commits={r.get('lost_commits')} "
-          f"unknown_commits={r.get('unknown_commits')}")
+          f"unknown_commits={r.get('unknown_commits')} split_brain_windows={r.get('split_brain_windows')}")
+    for c in r.get("cycles") or []:
+        for w in c.get("write_windows") or []:
+            print(f"    cycle {c['cycle']}: {w['node']:<16} accepted writes from {w['from']:+8.3f} to {w['to']:+8.3f} s")
+        for sb in c.get("split_brain") or []:
+            print(f"    cycle {c['cycle']}: SPLIT BRAIN: {sb}")
     for name, s in (r.get("summary") or {}).items():
         if s:
             print(f"  {name}: median {s['median']:.2f} max {s['max']:.2f} over {s['n']} cycles")

@@ -13,7 +13,21 @@ const (
 	// ScenarioFreeze pauses the primary's instance briefly: no failover
 	// should follow.
 	ScenarioFreeze = "freeze"
+	// ScenarioKill SIGKILLs the primary's postmaster inside its running
+	// instance: writes must resume, whether pg_autoctl restarts PostgreSQL
+	// in place or the monitor promotes the standby.
+	ScenarioKill = "kill"
+	// ScenarioStandbyLoss force-stops the standby's instance: commits wait
+	// for it until the monitor lets the primary go on alone (wait_primary);
+	// no failover may follow.
+	ScenarioStandbyLoss = "standby_loss"
+	// ScenarioMonitorLoss force-stops the monitor's instance for DownFor:
+	// no write may fail and no role may change.
+	ScenarioMonitorLoss = "monitor_loss"
 )
+
+// Scenarios lists every scenario, for option checks and documentation.
+var Scenarios = []string{ScenarioStop, ScenarioFreeze, ScenarioKill, ScenarioStandbyLoss, ScenarioMonitorLoss}
 
 // Config is what every cycle of a run shares.
 type Config struct {
@@ -24,16 +38,21 @@ type Config struct {
 	PromotionWait time.Duration
 	RejoinTimeout time.Duration
 	FreezeFor     time.Duration
-	// FreezeSettle is how long after the resume a freeze cycle keeps
-	// watching for a late failover decision before judging it ridden out.
-	FreezeSettle time.Duration
-	Restart      bool
+	// Settle is how long after the fault is over (a freeze resumed, writes
+	// back after a kill) a cycle keeps watching for a late failover
+	// decision before judging the formation.
+	Settle time.Duration
+	// DownFor is how long monitor_loss keeps the monitor stopped.
+	DownFor time.Duration
+	Restart bool
 	// Probe is the parsed formation URI; nil disables the write probe.
 	Probe *pgx.ConnConfig
 	// Instance maps a node name to the Incus instance that runs it.
-	Instance     func(node string) Instance
-	MonitorHosts []string
-	PollEvery    time.Duration
+	Instance func(node string) Instance
+	// MonitorInstance runs the monitor (monitor_loss only).
+	MonitorInstance Instance
+	MonitorHosts    []string
+	PollEvery       time.Duration
 	// ProbeInterval and ProbeAttemptTimeout pace the write probe.
 	ProbeInterval       time.Duration
 	ProbeAttemptTimeout time.Duration
@@ -41,29 +60,35 @@ type Config struct {
 
 // Result is one cycle's report.
 type Result struct {
-	Cycle          int        `json:"cycle"`
-	Scenario       string     `json:"scenario"`
-	Outcome        string     `json:"outcome"`
-	Failures       []string   `json:"failures,omitempty"`
-	OldPrimary     string     `json:"old_primary,omitempty"`
-	NewPrimary     string     `json:"new_primary,omitempty"`
-	Instance       string     `json:"instance,omitempty"`
-	Stopped        bool       `json:"stopped"`
-	Restored       bool       `json:"restored"`
-	FaultAPISecs   *float64   `json:"fault_api_seconds,omitempty"`
-	RTO            *float64   `json:"rto_seconds"`
-	WriteOutage    *float64   `json:"write_outage_seconds"`
-	OutageServers  []string   `json:"write_outage_servers,omitempty"`
-	Acknowledged   int        `json:"acknowledged_commits"`
-	Lost           int        `json:"lost_commits"`
-	LostSeqs       []int64    `json:"lost_seqs,omitempty"`
-	Unknown        int        `json:"unknown_commits"`
-	UnknownLanded  int        `json:"unknown_commits_landed"`
-	FailedAttempts int        `json:"failed_attempts"`
-	Verified       bool       `json:"verified"`
-	Rejoin         *float64   `json:"rejoin_seconds"`
-	Timeline       []Event    `json:"timeline"`
-	Incidents      []Incident `json:"probe_incidents,omitempty"`
-	ProbeErrors    []string   `json:"probe_errors,omitempty"`
-	Notes          []string   `json:"notes,omitempty"`
+	Cycle      int      `json:"cycle"`
+	Scenario   string   `json:"scenario"`
+	Outcome    string   `json:"outcome"`
+	Failures   []string `json:"failures,omitempty"`
+	OldPrimary string   `json:"old_primary,omitempty"`
+	NewPrimary string   `json:"new_primary,omitempty"`
+	Instance   string   `json:"instance,omitempty"`
+	Stopped    bool     `json:"stopped"`
+	// FaultApplied: the fault was requested (the cycle changed something).
+	FaultApplied   bool     `json:"fault_applied"`
+	Restored       bool     `json:"restored"`
+	FaultAPISecs   *float64 `json:"fault_api_seconds,omitempty"`
+	RTO            *float64 `json:"rto_seconds"`
+	WriteOutage    *float64 `json:"write_outage_seconds"`
+	OutageServers  []string `json:"write_outage_servers,omitempty"`
+	Acknowledged   int      `json:"acknowledged_commits"`
+	Lost           int      `json:"lost_commits"`
+	LostSeqs       []int64  `json:"lost_seqs,omitempty"`
+	Unknown        int      `json:"unknown_commits"`
+	UnknownLanded  int      `json:"unknown_commits_landed"`
+	FailedAttempts int      `json:"failed_attempts"`
+	Verified       bool     `json:"verified"`
+	// WriteWindows are the spans during which each data node, reached
+	// directly, accepted writes; SplitBrain lists any two that overlap.
+	WriteWindows []WindowReport `json:"write_windows"`
+	SplitBrain   []string       `json:"split_brain"`
+	Rejoin       *float64       `json:"rejoin_seconds"`
+	Timeline     []Event        `json:"timeline"`
+	Incidents    []Incident     `json:"probe_incidents,omitempty"`
+	ProbeErrors  []string       `json:"probe_errors,omitempty"`
+	Notes        []string       `json:"notes,omitempty"`
 }

@@ -22,6 +22,7 @@ type cycle struct {
 	follow      *Follower
 	probe       *Probe
 	probeClosed bool
+	writers     *Writers
 	rest        *restorer
 	fault       time.Time
 	// recovered is when writes could resume: the promotion, or the restore
@@ -48,6 +49,12 @@ func (c *cycle) run(ctx context.Context) {
 		c.res.Outcome, c.res.Failures = c.found.classify(success)
 		if c.res.Timeline == nil {
 			c.res.Timeline = []Event{}
+		}
+		if c.res.WriteWindows == nil {
+			c.res.WriteWindows = []WindowReport{}
+		}
+		if c.res.SplitBrain == nil {
+			c.res.SplitBrain = []string{}
 		}
 	}()
 
@@ -78,6 +85,7 @@ func (c *cycle) run(ctx context.Context) {
 			c.probe = nil
 			return
 		}
+		c.writers = StartWriters(ctx, c.cfg.Probe, c.runID, append([]Node{h.Primary}, h.Secondaries...), c.cfg.ProbeAttemptTimeout)
 		// A steady flow of commits before the fault, as an application has.
 		select {
 		case <-time.After(probeWarmup):
@@ -90,9 +98,16 @@ func (c *cycle) run(ctx context.Context) {
 
 	c.rest = &restorer{power: c.power, inst: inst, restart: c.cfg.Restart}
 	defer c.finish()
-	if c.cfg.Scenario == ScenarioFreeze {
+	switch c.cfg.Scenario {
+	case ScenarioFreeze:
 		c.freeze(ctx, h.Primary.Name)
-	} else {
+	case ScenarioKill:
+		c.kill(ctx, h.Primary)
+	case ScenarioStandbyLoss:
+		c.standbyLoss(ctx, h.Primary.Name)
+	case ScenarioMonitorLoss:
+		c.monitorLoss(ctx, h.Primary.Name)
+	default:
 		c.stop(ctx, h.Primary.Name)
 	}
 }
@@ -118,13 +133,15 @@ func (c *cycle) finish() {
 	c.res.Timeline = c.follow.Timeline(origin)
 }
 
-// stopProbe ends the probe and records the write figures.
+// stopProbe ends the probe and the writers watcher, and records the write
+// figures and any split brain.
 func (c *cycle) stopProbe() {
 	if c.probe == nil || c.probeClosed {
 		return
 	}
 	c.probeClosed = true
 	l := c.probe.Stop()
+	c.judgeWriters()
 	c.res.Acknowledged = l.Count(Acked)
 	c.res.Unknown = l.Count(Unknown)
 	c.res.FailedAttempts = l.FailedAttempts()
@@ -136,6 +153,27 @@ func (c *cycle) stopProbe() {
 	if o, ok := l.WriteOutage(c.fault, c.recovered); ok {
 		c.res.WriteOutage = ptr(Seconds(o.Duration()))
 		c.res.OutageServers = []string{o.OldServer, o.NewServer}
+	}
+}
+
+// judgeWriters stops the writers watcher and fails the cycle when two
+// nodes accepted writes at the same time.
+func (c *cycle) judgeWriters() {
+	if c.writers == nil {
+		return
+	}
+	ws, splits, notes := c.writers.Stop()
+	c.writers = nil
+	origin := c.fault
+	if origin.IsZero() {
+		origin = time.Now()
+	}
+	c.res.WriteWindows = reportWindows(ws, origin)
+	c.res.Notes = append(c.res.Notes, notes...)
+	for _, s := range splits {
+		d := s.describe(origin)
+		c.res.SplitBrain = append(c.res.SplitBrain, d)
+		c.found.add(OutcomeSplitBrain, "two nodes accepted writes at the same time: "+d)
 	}
 }
 

@@ -27,7 +27,7 @@ func testConfig() Config {
 		PromotionWait: 5 * time.Second,
 		RejoinTimeout: 5 * time.Second,
 		FreezeFor:     50 * time.Millisecond,
-		FreezeSettle:  100 * time.Millisecond,
+		Settle:        100 * time.Millisecond,
 		Restart:       true,
 		Instance:      func(node string) Instance { return Instance{Name: node, Project: "lab"} },
 		MonitorHosts:  []string{"10.0.0.10"},
@@ -284,7 +284,7 @@ func TestFreezeLatePromotionIsAFailover(t *testing.T) {
 		// Still mid-transition when the settle time ends, promoted after it.
 		step(cfg.FreezeFor + 20*time.Millisecond)
 		mon.set(Node{Name: "p", Host: "10.0.0.11", Reported: "primary", Goal: "draining", Health: 1})
-		step(cfg.FreezeSettle + 100*time.Millisecond)
+		step(cfg.Settle + 100*time.Millisecond)
 		failoverAfter(mon, 10*time.Millisecond)()
 		rejoin(mon)()
 	}()

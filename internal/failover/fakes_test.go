@@ -128,6 +128,14 @@ func (p *fakePower) Resume(ctx context.Context, inst Instance) error {
 	return nil
 }
 
+func (p *fakePower) KillPostmaster(ctx context.Context, inst Instance, port int) error {
+	p.record(fmt.Sprintf("kill:%d", port), inst)
+	if p.onStop != nil {
+		go p.onStop()
+	}
+	return p.stopErr
+}
+
 func (p *fakePower) Addresses(ctx context.Context, inst Instance) ([]string, error) {
 	if p.stopped[inst.Name] {
 		return nil, fmt.Errorf("instance %s is Stopped: %w", inst, ErrNotRunning)

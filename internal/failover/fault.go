@@ -17,6 +17,7 @@ func (c *cycle) inject(ctx context.Context, oldPrimary, what string, apply func(
 	c.fault = time.Now()
 	err := apply(ctx, c.rest.inst)
 	mark()
+	c.res.FaultApplied = true
 	c.res.FaultAPISecs = ptr(Seconds(time.Since(c.fault)))
 	if err != nil {
 		c.found.add(OutcomeError, fmt.Sprintf("%s instance %s: %v", what, c.rest.inst, err))

@@ -28,7 +28,7 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 	c.recovered = resumed
 
 	select {
-	case <-time.After(c.cfg.FreezeSettle):
+	case <-time.After(c.cfg.Settle):
 	case <-ctx.Done():
 	}
 	if c.aborted(ctx, "watching the formation after the resume") {

@@ -29,6 +29,8 @@ type Commit struct {
 	Status Status
 	// Server is the address that acknowledged (Acked only).
 	Server string
+	// Connected is when the session that carried the attempt was opened.
+	Connected time.Time
 	// Err is why it was not acknowledged.
 	Err string
 }
@@ -108,8 +110,13 @@ func (l Ledger) WriteOutage(fault, recovered time.Time) (o Outage, ok bool) {
 
 // FirstAckAfter returns the first acknowledgement completed after t.
 func (l Ledger) FirstAckAfter(t time.Time) (Commit, bool) {
+	return l.FirstAck(func(c Commit) bool { return c.Done.After(t) })
+}
+
+// FirstAck returns the first acknowledgement for which cond holds.
+func (l Ledger) FirstAck(cond func(Commit) bool) (Commit, bool) {
 	for _, c := range l {
-		if c.Status == Acked && c.Done.After(t) {
+		if c.Status == Acked && cond(c) {
 			return c, true
 		}
 	}

@@ -6,10 +6,12 @@ const (
 	OutcomeUnhealthyBaseline  = "unhealthy_baseline"
 	OutcomeError              = "error"
 	OutcomeCommitsLost        = "commits_lost"
+	OutcomeSplitBrain         = "split_brain"
 	OutcomeAborted            = "aborted"
 	OutcomeNoPromotion        = "no_promotion"
 	OutcomeTargetMissed       = "target_missed"
 	OutcomeWritesNotResumed   = "writes_not_resumed"
+	OutcomeWritesFailed       = "writes_failed"
 	OutcomeRejoinTimeout      = "rejoin_timeout"
 	OutcomeUnexpectedFailover = "unexpected_failover"
 	OutcomePassed             = "passed"
@@ -18,9 +20,9 @@ const (
 )
 
 var severity = []string{
-	OutcomeUnhealthyBaseline, OutcomeError, OutcomeCommitsLost, OutcomeAborted,
+	OutcomeUnhealthyBaseline, OutcomeError, OutcomeCommitsLost, OutcomeSplitBrain, OutcomeAborted,
 	OutcomeNoPromotion, OutcomeTargetMissed, OutcomeWritesNotResumed,
-	OutcomeRejoinTimeout, OutcomeUnexpectedFailover,
+	OutcomeWritesFailed, OutcomeRejoinTimeout, OutcomeUnexpectedFailover,
 }
 
 // Passed reports whether an outcome is a success.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Prediction is what a check-mode run reports.
@@ -38,10 +39,11 @@ func Predict(ctx context.Context, cfg Config, mon Monitor, power Power) (Predict
 var ErrNotRunning = errors.New("instance not running")
 
 // target checks that every node's instance runs and hosts that node, and
-// returns the primary's instance once it is sure that breaking it breaks
-// the primary and nothing else. A stopped instance is an unhealthy
-// baseline; an instance that cannot be found or does not hold its node is
-// an error (a wrong `instances` map).
+// returns the instance the scenario breaks (the primary's, the first
+// standby's, or the monitor's) once it is sure that breaking it breaks that
+// member and nothing else. A stopped instance is an unhealthy baseline; an
+// instance that cannot be found or does not hold its member is an error (a
+// wrong `instances` or `monitor_instance`).
 func target(ctx context.Context, cfg Config, power Power, h Healthy) (Instance, string, error) {
 	nodes := append([]Node{h.Primary}, h.Secondaries...)
 	for _, n := range nodes {
@@ -57,5 +59,39 @@ func target(ctx context.Context, cfg Config, power Power, h Healthy) (Instance, 
 			return inst, OutcomeError, err
 		}
 	}
+	switch cfg.Scenario {
+	case ScenarioStandbyLoss:
+		return cfg.Instance(h.Secondaries[0].Name), "", nil
+	case ScenarioMonitorLoss:
+		return monitorTarget(ctx, cfg, power)
+	}
 	return cfg.Instance(h.Primary.Name), "", nil
+}
+
+// monitorTarget checks that the monitor's instance runs and holds one of
+// the monitor's addresses.
+func monitorTarget(ctx context.Context, cfg Config, power Power) (Instance, string, error) {
+	inst := cfg.MonitorInstance
+	if inst.Name == "" {
+		return inst, OutcomeError, errors.New("scenario monitor_loss needs the monitor's instance (option monitor_instance)")
+	}
+	addrs, err := power.Addresses(ctx, inst)
+	if errors.Is(err, ErrNotRunning) {
+		return inst, OutcomeUnhealthyBaseline, fmt.Errorf("the monitor's instance: %w", err)
+	}
+	if err != nil {
+		return inst, OutcomeError, fmt.Errorf("look up the monitor's instance %s: %w", inst, err)
+	}
+	for _, m := range cfg.MonitorHosts {
+		if sameHost(m, inst.Name) {
+			return inst, "", nil
+		}
+		for _, a := range addrs {
+			if sameHost(m, a) {
+				return inst, "", nil
+			}
+		}
+	}
+	return inst, OutcomeError, fmt.Errorf("instance %s (addresses %s) does not hold the monitor (%s); set monitor_instance to the monitor's instance",
+		inst, strings.Join(addrs, ", "), strings.Join(cfg.MonitorHosts, ", "))
 }

@@ -48,8 +48,10 @@ type Probe struct {
 	ledger Ledger
 	errs   []string
 	conn   *pgx.Conn
-	stop   chan struct{}
-	done   chan struct{}
+	// connected is when conn was opened.
+	connected time.Time
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 // ProbeConfig parses a formation URI for the probe. Writes must go to the
@@ -89,7 +91,7 @@ func (p *Probe) Start(ctx context.Context) error {
 		closeQuietly(conn)
 		return fmt.Errorf("write probe: create table %s: %w", ProbeTable, err)
 	}
-	p.conn = conn
+	p.conn, p.connected = conn, time.Now()
 	p.attempt(ctx, 1)
 	if l := p.Ledger(); l.Count(Acked) == 0 {
 		closeQuietly(p.conn)
@@ -128,7 +130,7 @@ func (p *Probe) run(ctx context.Context) {
 			if err != nil {
 				return // stopping
 			}
-			p.conn = conn
+			p.conn, p.connected = conn, time.Now()
 		}
 		seq++
 		p.attempt(ctx, seq)
@@ -202,7 +204,7 @@ func (p *Probe) connect(ctx context.Context) (*pgx.Conn, error) {
 
 // attempt commits row seq on the current connection and records its fate.
 func (p *Probe) attempt(ctx context.Context, seq int64) {
-	c := Commit{Seq: seq, Sent: time.Now()}
+	c := Commit{Seq: seq, Sent: time.Now(), Connected: p.connected}
 	actx, cancel := context.WithTimeout(ctx, p.attemptTimeout)
 	_, err := p.conn.Exec(actx, insertProbeRow, p.runID, seq)
 	cancel()
@@ -278,10 +280,15 @@ func (p *Probe) Ledger() Ledger {
 
 // WaitAckAfter waits for the first acknowledgement completed after t.
 func (p *Probe) WaitAckAfter(ctx context.Context, t time.Time) (Commit, error) {
+	return p.WaitAck(ctx, func(c Commit) bool { return c.Done.After(t) })
+}
+
+// WaitAck waits for the first acknowledgement for which cond holds.
+func (p *Probe) WaitAck(ctx context.Context, cond func(Commit) bool) (Commit, error) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if c, ok := p.firstAckAfter(t); ok {
+		if c, ok := p.firstAck(cond); ok {
 			return c, nil
 		}
 		select {
@@ -292,12 +299,12 @@ func (p *Probe) WaitAckAfter(ctx context.Context, t time.Time) (Commit, error) {
 	}
 }
 
-// firstAckAfter looks in the ledger in place: WaitAckAfter asks every
-// 10 ms, and a copy of the whole ledger each time would grow with the run.
-func (p *Probe) firstAckAfter(t time.Time) (Commit, bool) {
+// firstAck looks in the ledger in place: WaitAck asks every 10 ms, and a
+// copy of the whole ledger each time would grow with the run.
+func (p *Probe) firstAck(cond func(Commit) bool) (Commit, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.ledger.FirstAckAfter(t)
+	return p.ledger.FirstAck(cond)
 }
 
 func closeQuietly(conn *pgx.Conn) {

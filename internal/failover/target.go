@@ -22,6 +22,9 @@ type Power interface {
 	Start(ctx context.Context, inst Instance) error
 	Pause(ctx context.Context, inst Instance) error
 	Resume(ctx context.Context, inst Instance) error
+	// KillPostmaster sends SIGKILL to the postmaster listening on port
+	// inside the running instance, and nothing else.
+	KillPostmaster(ctx context.Context, inst Instance, port int) error
 	// Addresses lists the instance's IP addresses (running instances only).
 	Addresses(ctx context.Context, inst Instance) ([]string, error)
 }

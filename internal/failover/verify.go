@@ -31,15 +31,15 @@ func Rows(ctx context.Context, cfg *pgx.ConnConfig, runID string) (present map[i
 	return present, conn.PgConn().Conn().RemoteAddr().String(), nil
 }
 
-// DropRows deletes the run's rows once they are verified, so that repeated
-// runs do not grow the user's database.
+// DropRows deletes the run's rows, and those of its writers watcher, once
+// they are verified, so that repeated runs do not grow the user's database.
 func DropRows(ctx context.Context, cfg *pgx.ConnConfig, runID string) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect to delete the probe rows: %w", err)
 	}
 	defer closeQuietly(conn)
-	if _, err := conn.Exec(ctx, `DELETE FROM `+ProbeTable+` WHERE run_id = $1`, runID); err != nil {
+	if _, err := conn.Exec(ctx, `DELETE FROM `+ProbeTable+` WHERE run_id = $1 OR starts_with(run_id, $1 || '/')`, runID); err != nil {
 		return fmt.Errorf("delete the probe rows: %w", err)
 	}
 	return nil

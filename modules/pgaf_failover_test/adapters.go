@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,6 +187,30 @@ func (p powerAdapter) ensureRunning(ctx context.Context, i failover.Instance, ac
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// killPostmaster finds the PostgreSQL data directory of the server on
+// $PORT through its socket (peer authentication as postgres), and SIGKILLs
+// the postmaster whose PID heads that directory's postmaster.pid.
+const killPostmaster = `set -eu
+dir=$(su postgres -c "psql -X -At -p $PORT -d postgres -c 'show data_directory'")
+pid=$(head -n 1 "$dir/postmaster.pid")
+kill -KILL "$pid"
+echo "$pid"`
+
+func (p powerAdapter) KillPostmaster(ctx context.Context, i failover.Instance, port int) error {
+	c, err := p.client(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := c.Exec(ctx, i.Project, i.Name, []string{"sh", "-c", killPostmaster}, map[string]string{"PORT": strconv.Itoa(port)})
+	if err != nil {
+		return err
+	}
+	if res.Code != 0 {
+		return fmt.Errorf("kill the postmaster on port %d in instance %s: exit %d: %s", port, i, res.Code, strings.TrimSpace(res.Stderr))
+	}
+	return nil
 }
 
 func (p powerAdapter) Addresses(ctx context.Context, i failover.Instance) ([]string, error) {

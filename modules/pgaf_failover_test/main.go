@@ -1,8 +1,10 @@
 // Command pgaf_failover_test is the failover acceptance test as an Ansible
 // module, run on the Incus host: it checks that the formation is healthy,
-// kills the primary's container, measures how long the standby takes to be
-// promoted and how long writes stop, proves that no acknowledged commit was
-// lost, and starts the container again until the formation is healthy.
+// injects one fault (by default it kills the primary's container; see
+// scenario), measures how long the formation takes to accept writes again
+// and how long writes stop, proves that no acknowledged commit was lost and
+// that no two nodes accepted writes at once, and puts back what it broke
+// until the formation is healthy.
 package main
 
 import (
@@ -24,9 +26,10 @@ var spec = ansible.Spec{
 		{Name: "project", Type: ansible.TypeStr, Default: "default"},
 		{Name: "restart", Type: ansible.TypeBool, Default: true},
 		{Name: "cycles", Type: ansible.TypeInt, Default: 1},
-		{Name: "scenario", Type: ansible.TypeStr, Default: failover.ScenarioStop,
-			Choices: []string{failover.ScenarioStop, failover.ScenarioFreeze}},
+		{Name: "scenario", Type: ansible.TypeStr, Default: failover.ScenarioStop, Choices: failover.Scenarios},
 		{Name: "freeze_seconds", Type: ansible.TypeFloat, Default: 3.0},
+		{Name: "down_seconds", Type: ansible.TypeFloat, Default: 10.0},
+		{Name: "monitor_instance", Type: ansible.TypeDict},
 		{Name: "write_probe", Type: ansible.TypeBool, Default: true},
 		{Name: "probe_uri", Type: ansible.TypeStr},
 		{Name: "probe_user", Type: ansible.TypeStr},
@@ -116,14 +119,21 @@ func predict(ctx context.Context, m *ansible.Module, cfg failover.Config, mon fa
 	}
 	m.Result.Set("old_primary", p.Primary)
 	m.Result.Changed = true
-	m.Result.Msg = fmt.Sprintf("check mode: would %s instance %s (primary %s) and wait for a standby's promotion; nothing was changed",
-		verb(cfg.Scenario), p.Instance, p.Primary)
+	m.Result.Msg = fmt.Sprintf("check mode: would %s (primary %s); nothing was changed", plan(cfg.Scenario, p.Instance), p.Primary)
 	return nil
 }
 
-func verb(scenario string) string {
-	if scenario == failover.ScenarioFreeze {
-		return "pause"
+// plan says what a cycle of the scenario does to the instance.
+func plan(scenario, inst string) string {
+	switch scenario {
+	case failover.ScenarioFreeze:
+		return "pause instance " + inst + " and expect no failover"
+	case failover.ScenarioKill:
+		return "SIGKILL the postmaster in instance " + inst + " and wait for writes to resume"
+	case failover.ScenarioStandbyLoss:
+		return "force-stop the standby's instance " + inst + " and wait for the primary to go on alone"
+	case failover.ScenarioMonitorLoss:
+		return "force-stop the monitor's instance " + inst + " and expect no failed write and no role change"
 	}
-	return "force-stop"
+	return "force-stop instance " + inst + " and wait for a standby's promotion"
 }

@@ -22,7 +22,7 @@ const (
 	pollEvery           = 500 * time.Millisecond
 	probeInterval       = 10 * time.Millisecond
 	probeAttemptTimeout = time.Second
-	freezeSettle        = 5 * time.Second
+	settle              = 5 * time.Second
 	// promotionGrace is how long past the target the test keeps waiting for
 	// a promotion, so that a missed target still reports the real RTO.
 	promotionGrace = 60 * time.Second
@@ -41,6 +41,8 @@ type options struct {
 	cycles       int
 	scenario     string
 	freezeFor    time.Duration
+	downFor      time.Duration
+	monitorInst  failover.Instance
 	writeProbe   bool
 	probeURI     string
 	probeUser    string
@@ -74,6 +76,9 @@ func parseOptions(p ansible.Params) (*options, error) {
 	if o.freezeFor, err = seconds("freeze_seconds", p.Float("freeze_seconds"), 600); err != nil {
 		return nil, err
 	}
+	if o.downFor, err = seconds("down_seconds", p.Float("down_seconds"), 600); err != nil {
+		return nil, err
+	}
 	if o.rejoin, err = seconds("rejoin_timeout", float64(p.Int("rejoin_timeout")), 3600); err != nil {
 		return nil, err
 	}
@@ -96,6 +101,17 @@ func parseOptions(p ansible.Params) (*options, error) {
 	}
 	if o.instances, err = parseInstances(p.Dict("instances"), o.project); err != nil {
 		return nil, err
+	}
+	if o.monitorInst, err = parseMonitorInstance(p.Dict("monitor_instance"), o.project); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.scenario == failover.ScenarioKill && !o.writeProbe:
+		return nil, fmt.Errorf("argument 'scenario': kill is measured through the write probe; it needs write_probe=true")
+	case o.scenario == failover.ScenarioMonitorLoss && o.monitorInst.Name == "":
+		return nil, fmt.Errorf("argument 'monitor_instance' is required with scenario monitor_loss: the Incus instance that runs the monitor")
+	case o.scenario == failover.ScenarioMonitorLoss && !o.restart:
+		return nil, fmt.Errorf("argument 'restart' must be true with scenario monitor_loss: the formation cannot be judged without its monitor")
 	}
 	return o, nil
 }
@@ -129,34 +145,53 @@ func hostsOf(name, conn string) ([]string, error) {
 func parseInstances(d map[string]any, project string) (map[string]failover.Instance, error) {
 	out := map[string]failover.Instance{}
 	for node, v := range d {
-		inst := failover.Instance{Project: project}
-		switch x := v.(type) {
-		case string:
-			inst.Name = x
-		case map[string]any:
-			for k, val := range x {
-				s, ok := val.(string)
-				if !ok {
-					return nil, fmt.Errorf("argument 'instances': %s.%s must be a string", node, k)
-				}
-				switch k {
-				case "name":
-					inst.Name = s
-				case "project":
-					inst.Project = s
-				default:
-					return nil, fmt.Errorf("argument 'instances': %s has unknown key %q (expected name, project)", node, k)
-				}
-			}
-		default:
-			return nil, fmt.Errorf("argument 'instances': %s must be an instance name or a dict with name and project", node)
-		}
-		if inst.Name == "" || inst.Project == "" {
-			return nil, fmt.Errorf("argument 'instances': %s needs a non-empty instance name and project", node)
+		inst, err := parseInstance("instances': "+node, v, project)
+		if err != nil {
+			return nil, err
 		}
 		out[node] = inst
 	}
 	return out, nil
+}
+
+// parseMonitorInstance reads `monitor_instance`, {name, project}; empty
+// when not given.
+func parseMonitorInstance(d map[string]any, project string) (failover.Instance, error) {
+	if len(d) == 0 {
+		return failover.Instance{}, nil
+	}
+	return parseInstance("monitor_instance'", d, project)
+}
+
+// parseInstance reads an instance name, or a dict with name and project;
+// what names the argument in errors.
+func parseInstance(what string, v any, project string) (failover.Instance, error) {
+	inst := failover.Instance{Project: project}
+	switch x := v.(type) {
+	case string:
+		inst.Name = x
+	case map[string]any:
+		for k, val := range x {
+			s, ok := val.(string)
+			if !ok {
+				return inst, fmt.Errorf("argument '%s.%s must be a string", what, k)
+			}
+			switch k {
+			case "name":
+				inst.Name = s
+			case "project":
+				inst.Project = s
+			default:
+				return inst, fmt.Errorf("argument '%s has unknown key %q (expected name, project)", what, k)
+			}
+		}
+	default:
+		return inst, fmt.Errorf("argument '%s must be an instance name or a dict with name and project", what)
+	}
+	if inst.Name == "" || inst.Project == "" {
+		return inst, fmt.Errorf("argument '%s needs a non-empty instance name and project", what)
+	}
+	return inst, nil
 }
 
 // instance maps a node to its instance, by default the one of the same name.
@@ -170,8 +205,11 @@ func (o *options) instance(node string) failover.Instance {
 // budget is how long the cycles may take in the worst case.
 func (o *options) budget() time.Duration {
 	per := o.rtoTarget + promotionGrace + o.rejoin + 60*time.Second
-	if o.scenario == failover.ScenarioFreeze {
-		per = o.freezeFor + freezeSettle + o.rejoin + 60*time.Second
+	switch o.scenario {
+	case failover.ScenarioFreeze:
+		per = o.freezeFor + settle + o.rejoin + 60*time.Second
+	case failover.ScenarioMonitorLoss:
+		per = o.downFor + o.rejoin + 60*time.Second
 	}
 	return time.Duration(o.cycles) * per
 }
@@ -206,7 +244,9 @@ func (o *options) config(ctx context.Context, mon *monitorAdapter) (failover.Con
 		PromotionWait:       o.rtoTarget + promotionGrace,
 		RejoinTimeout:       o.rejoin,
 		FreezeFor:           o.freezeFor,
-		FreezeSettle:        freezeSettle,
+		Settle:              settle,
+		DownFor:             o.downFor,
+		MonitorInstance:     o.monitorInst,
 		Restart:             o.restart,
 		Instance:            o.instance,
 		MonitorHosts:        o.monitorHosts,

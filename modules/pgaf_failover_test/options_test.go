@@ -130,3 +130,28 @@ func TestWithCredentials(t *testing.T) {
 		t.Error("keyword/value string accepted for probe_user")
 	}
 }
+
+func TestParseOptionsScenarioNeeds(t *testing.T) {
+	for _, c := range []struct {
+		over map[string]any
+		want string
+	}{
+		{map[string]any{"scenario": "kill", "write_probe": false}, "write_probe=true"},
+		{map[string]any{"scenario": "monitor_loss"}, "'monitor_instance' is required"},
+		{map[string]any{"scenario": "monitor_loss", "monitor_instance": map[string]any{"name": "mon"}, "restart": false}, "'restart' must be true"},
+		{map[string]any{"scenario": "monitor_loss", "monitor_instance": map[string]any{"nom": "mon"}}, "unknown key \"nom\""},
+		{map[string]any{"down_seconds": 0.0}, "'down_seconds'"},
+	} {
+		_, err := parseOptions(params(c.over))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want it to say %q", c.over, err, c.want)
+		}
+	}
+	o, err := parseOptions(params(map[string]any{"scenario": "monitor_loss", "project": "pgaf-e2e", "monitor_instance": map[string]any{"name": "pgaf-monitor"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.monitorInst != (failover.Instance{Name: "pgaf-monitor", Project: "pgaf-e2e"}) || o.downFor != 10*time.Second {
+		t.Errorf("monitor instance %v, down %v", o.monitorInst, o.downFor)
+	}
+}

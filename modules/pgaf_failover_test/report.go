@@ -23,10 +23,10 @@ type report struct {
 func summarize(results []failover.Result, o *options) report {
 	var outcomes []string
 	var rto, outage, rejoin []float64
-	acked, lost, unknown := 0, 0, 0
+	acked, lost, unknown, splits := 0, 0, 0, 0
 	changed, verified := false, true
 	for _, r := range results {
-		verified = verified && (r.Verified || !r.Stopped)
+		verified = verified && (r.Verified || !r.FaultApplied)
 		outcomes = append(outcomes, r.Outcome)
 		rto = appendSet(rto, r.RTO)
 		outage = appendSet(outage, r.WriteOutage)
@@ -34,7 +34,8 @@ func summarize(results []failover.Result, o *options) report {
 		acked += r.Acknowledged
 		lost += r.Lost
 		unknown += r.Unknown
-		changed = changed || r.Stopped
+		splits += len(r.SplitBrain)
+		changed = changed || r.FaultApplied
 	}
 	outcome := failover.Worst(outcomes)
 	rep := report{passed: failover.Passed(outcome) && len(results) > 0, changed: changed}
@@ -50,6 +51,7 @@ func summarize(results []failover.Result, o *options) report {
 		"lost_commits":         lost,
 		"commits_verified":     o.writeProbe && verified,
 		"unknown_commits":      unknown,
+		"split_brain_windows":  splits,
 		"cycles":               results,
 		"cycles_run":           len(results),
 		"write_probe":          o.writeProbe,
@@ -116,12 +118,10 @@ func message(results []failover.Result, outcome string, o *options, rto, outage,
 	last := results[len(results)-1]
 	if !failover.Passed(outcome) {
 		fmt.Fprintf(&b, "FAILED (%s) in cycle %d of %d: %s. ", outcome, last.Cycle, o.cycles, strings.Join(last.Failures, "; "))
-	} else if o.scenario == failover.ScenarioFreeze {
-		fmt.Fprintf(&b, "PASSED: %d freeze(s) of %s ridden out without failover. ", len(results), fmtDur(o.freezeFor))
 	} else {
-		fmt.Fprintf(&b, "PASSED: %d failover(s) within the %s target. ", len(results), fmtDur(o.rtoTarget))
+		fmt.Fprintf(&b, "PASSED: %s. ", passedText(len(results), o))
 	}
-	if !last.Stopped && len(results) == 1 {
+	if !last.FaultApplied && len(results) == 1 {
 		return strings.TrimSpace(b.String())
 	}
 	if last.OldPrimary != "" && last.NewPrimary != "" {
@@ -132,6 +132,21 @@ func message(results []failover.Result, outcome string, o *options, rto, outage,
 		fmt.Fprintf(&b, "; acknowledged_commits=%d lost_commits=%s unknown_commits=%d", acked, lost, unknown)
 	}
 	return b.String()
+}
+
+// passedText says what n passed cycles of the scenario proved.
+func passedText(n int, o *options) string {
+	switch o.scenario {
+	case failover.ScenarioFreeze:
+		return fmt.Sprintf("%d freeze(s) of %s ridden out without failover", n, fmtDur(o.freezeFor))
+	case failover.ScenarioKill:
+		return fmt.Sprintf("%d postmaster kill(s), writes back within the %s target", n, fmtDur(o.rtoTarget))
+	case failover.ScenarioStandbyLoss:
+		return fmt.Sprintf("%d standby loss(es), the primary went on alone within the %s target and kept its role", n, fmtDur(o.rtoTarget))
+	case failover.ScenarioMonitorLoss:
+		return fmt.Sprintf("%d monitor loss(es) of %s, no failed write and no role change", n, fmtDur(o.downFor))
+	}
+	return fmt.Sprintf("%d failover(s) within the %s target", n, fmtDur(o.rtoTarget))
 }
 
 // figure renders one value, or median/max over several cycles.

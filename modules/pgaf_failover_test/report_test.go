@@ -12,7 +12,7 @@ func f(v float64) *float64 { return &v }
 func TestSummarizeOneCycle(t *testing.T) {
 	o, _ := parseOptions(params(nil))
 	r := failover.Result{Cycle: 1, Scenario: "stop", Outcome: failover.OutcomePassed, OldPrimary: "pgaf-primary", NewPrimary: "pgaf-replica",
-		Stopped: true, Verified: true, RTO: f(4.2), WriteOutage: f(5.1), Rejoin: f(3.3), Acknowledged: 900, Unknown: 1,
+		Stopped: true, FaultApplied: true, Verified: true, RTO: f(4.2), WriteOutage: f(5.1), Rejoin: f(3.3), Acknowledged: 900, Unknown: 1,
 		Timeline: []failover.Event{{T: 4.2, Node: "pgaf-replica", Reported: "wait_primary"}}}
 	rep := summarize([]failover.Result{r}, o)
 	if !rep.passed || !rep.changed {
@@ -42,7 +42,7 @@ func TestSummarizeCycles(t *testing.T) {
 	o, _ := parseOptions(params(map[string]any{"cycles": 3}))
 	var rs []failover.Result
 	for i, rto := range []float64{4, 6, 5} {
-		rs = append(rs, failover.Result{Cycle: i + 1, Outcome: failover.OutcomePassed, Stopped: true, RTO: f(rto), WriteOutage: f(rto + 1), Rejoin: f(3), Acknowledged: 100})
+		rs = append(rs, failover.Result{Cycle: i + 1, Outcome: failover.OutcomePassed, Stopped: true, FaultApplied: true, RTO: f(rto), WriteOutage: f(rto + 1), Rejoin: f(3), Acknowledged: 100})
 	}
 	rep := summarize(rs, o)
 	sum := rep.values["summary"].(map[string]any)
@@ -60,8 +60,8 @@ func TestSummarizeCycles(t *testing.T) {
 func TestSummarizeFailure(t *testing.T) {
 	o, _ := parseOptions(params(map[string]any{"cycles": 2}))
 	rs := []failover.Result{
-		{Cycle: 1, Outcome: failover.OutcomePassed, Stopped: true, RTO: f(4)},
-		{Cycle: 2, Outcome: failover.OutcomeTargetMissed, Stopped: true, RTO: f(61), Failures: []string{"promotion took 61.000 s, over the 60.000 s target"}},
+		{Cycle: 1, Outcome: failover.OutcomePassed, Stopped: true, FaultApplied: true, RTO: f(4)},
+		{Cycle: 2, Outcome: failover.OutcomeTargetMissed, Stopped: true, FaultApplied: true, RTO: f(61), Failures: []string{"promotion took 61.000 s, over the 60.000 s target"}},
 	}
 	rep := summarize(rs, o)
 	if rep.passed || rep.values["outcome"] != failover.OutcomeTargetMissed {
@@ -71,7 +71,7 @@ func TestSummarizeFailure(t *testing.T) {
 		t.Errorf("msg %q", rep.msg)
 	}
 
-	aborted := []failover.Result{{Cycle: 1, Outcome: failover.OutcomeAborted, Stopped: true, Acknowledged: 80}}
+	aborted := []failover.Result{{Cycle: 1, Outcome: failover.OutcomeAborted, Stopped: true, FaultApplied: true, Acknowledged: 80}}
 	if rep := summarize(aborted, o); !strings.Contains(rep.msg, "lost_commits=0 (not verified)") || rep.values["commits_verified"] != false {
 		t.Errorf("aborted cycle: msg %q verified %v", rep.msg, rep.values["commits_verified"])
 	}

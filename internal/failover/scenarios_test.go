@@ -1,0 +1,94 @@
+package failover
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestKillNeedsTheWriteProbe(t *testing.T) {
+	mon, pow := lab()
+	cfg := testConfig()
+	cfg.Scenario = ScenarioKill
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomeError || len(pow.Calls()) != 0 {
+		t.Fatalf("outcome %s, calls %v: want an error and nothing killed", r.Outcome, pow.Calls())
+	}
+}
+
+func TestStandbyLossMeasuresThePrimarysWaitAndRestartsTheStandby(t *testing.T) {
+	mon, pow := lab()
+	pow.onStop = func() {
+		mon.set(Node{Name: "s", Host: "10.0.0.12", Reported: "secondary", Goal: "secondary", Health: 0})
+		step(120 * time.Millisecond)
+		mon.set(Node{Name: "p", Host: "10.0.0.11", Reported: "wait_primary", Goal: "wait_primary", Health: 1})
+	}
+	pow.onStart = func() {
+		step(30 * time.Millisecond)
+		mon.set(Node{Name: "s", Host: "10.0.0.12", Reported: "secondary", Goal: "secondary", Health: 1})
+		mon.set(Node{Name: "p", Host: "10.0.0.11", Reported: "primary", Goal: "primary", Health: 1})
+	}
+	cfg := testConfig()
+	cfg.Scenario = ScenarioStandbyLoss
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomePassed {
+		t.Fatalf("outcome %s: %v", r.Outcome, r.Failures)
+	}
+	if want := []string{"stop lab/s", "start lab/s"}; !reflect.DeepEqual(pow.Calls(), want) {
+		t.Errorf("calls %v, want %v", pow.Calls(), want)
+	}
+	if r.RTO == nil || *r.RTO < 0.12 || r.Rejoin == nil || r.NewPrimary != "p" {
+		t.Errorf("RTO %v rejoin %v new primary %q", r.RTO, r.Rejoin, r.NewPrimary)
+	}
+}
+
+func TestStandbyLossThatPromotesIsAFailure(t *testing.T) {
+	mon, pow := lab()
+	pow.onStop = func() {
+		mon.set(Node{Name: "p", Host: "10.0.0.11", Reported: "wait_primary", Goal: "wait_primary", Health: 1})
+	}
+	pow.onStart = func() { // the standby comes back and is promoted: wrong
+		failoverAfter(mon, 10*time.Millisecond)()
+		rejoin(mon)()
+	}
+	cfg := testConfig()
+	cfg.Scenario = ScenarioStandbyLoss
+	cfg.RejoinTimeout = 300 * time.Millisecond
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome == OutcomePassed || !strings.Contains(strings.Join(r.Failures, "; "), "promotion") {
+		t.Fatalf("outcome %s: %v; want the promotion reported", r.Outcome, r.Failures)
+	}
+}
+
+func TestMonitorLossStopsAndStartsOnlyTheMonitor(t *testing.T) {
+	mon, pow := lab()
+	cfg := testConfig()
+	cfg.Scenario = ScenarioMonitorLoss
+	cfg.DownFor = 50 * time.Millisecond
+	cfg.MonitorInstance = Instance{Name: "mon", Project: "lab"}
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomePassed {
+		t.Fatalf("outcome %s: %v", r.Outcome, r.Failures)
+	}
+	if want := []string{"stop lab/mon", "start lab/mon"}; !reflect.DeepEqual(pow.Calls(), want) {
+		t.Errorf("calls %v, want %v", pow.Calls(), want)
+	}
+	if r.NewPrimary != "p" {
+		t.Errorf("new primary %q, want p", r.NewPrimary)
+	}
+}
+
+func TestMonitorLossRefusesAnInstanceThatIsNotTheMonitor(t *testing.T) {
+	for _, inst := range []Instance{{}, {Name: "s", Project: "lab"}} {
+		mon, pow := lab()
+		cfg := testConfig()
+		cfg.Scenario = ScenarioMonitorLoss
+		cfg.MonitorInstance = inst
+		r := Run(context.Background(), 1, "run", cfg, mon, pow)
+		if r.Outcome != OutcomeError || len(pow.Calls()) != 0 {
+			t.Errorf("monitor instance %q: outcome %s, calls %v; want an error and nothing stopped", inst, r.Outcome, pow.Calls())
+		}
+	}
+}
