@@ -25,9 +25,11 @@
 #   CYCLES              failovers in a row (1)
 #   SCENARIO            stop (default); freeze (pause the primary, expect no failover);
 #                       kill (SIGKILL the primary's postmaster); standby_loss (force-stop
-#                       the standby); monitor_loss (force-stop the monitor for DOWN_SECONDS)
+#                       the standby); monitor_loss (force-stop the monitor for DOWN_SECONDS);
+#                       partition (cut the primary off from monitor and standby, nftables);
+#                       monitor_partition (cut only the monitor off for DOWN_SECONDS)
 #   FREEZE_SECONDS      pause length of the freeze scenario (3)
-#   DOWN_SECONDS        how long monitor_loss keeps the monitor stopped (10)
+#   DOWN_SECONDS        how long monitor_loss / monitor_partition last (10)
 #   INVENTORY           inventory/lab.yml; tests use tests/inventory/e2e.yml
 #   PGAF_LIBRARY        directory of the built modules (library/)
 #   FAILOVER_RESULT     also keep the module's JSON result in this file
@@ -70,8 +72,8 @@ number='^[0-9]+([.][0-9]+)?$'
 [[ $REJOIN_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage "REJOIN_TIMEOUT must be a whole number of seconds, got '$REJOIN_TIMEOUT'"
 [[ $CYCLES =~ ^[1-9][0-9]*$ ]] || usage "CYCLES must be a positive whole number, got '$CYCLES'"
 case $SCENARIO in
-stop | freeze | kill | standby_loss | monitor_loss) ;;
-*) usage "SCENARIO must be stop, freeze, kill, standby_loss or monitor_loss, got '$SCENARIO'" ;;
+stop | freeze | kill | standby_loss | monitor_loss | partition | monitor_partition) ;;
+*) usage "SCENARIO must be stop, freeze, kill, standby_loss, monitor_loss, partition or monitor_partition, got '$SCENARIO'" ;;
 esac
 
 # --- run --------------------------------------------------------------------

@@ -24,10 +24,19 @@ const (
 	// ScenarioMonitorLoss force-stops the monitor's instance for DownFor:
 	// no write may fail and no role may change.
 	ScenarioMonitorLoss = "monitor_loss"
+	// ScenarioPartition cuts the primary off from the monitor and the
+	// standbys (the host still reaches it): a failover must follow, and
+	// the cut-off primary must not accept writes once the standby does.
+	ScenarioPartition = "partition"
+	// ScenarioMonitorPartition cuts only the monitor off from the primary
+	// for DownFor; whether pg_auto_failover fails over is reported, not
+	// required: writes must go on or resume, with no split brain.
+	ScenarioMonitorPartition = "monitor_partition"
 )
 
 // Scenarios lists every scenario, for option checks and documentation.
-var Scenarios = []string{ScenarioStop, ScenarioFreeze, ScenarioKill, ScenarioStandbyLoss, ScenarioMonitorLoss}
+var Scenarios = []string{ScenarioStop, ScenarioFreeze, ScenarioKill, ScenarioStandbyLoss, ScenarioMonitorLoss,
+	ScenarioPartition, ScenarioMonitorPartition}
 
 // Config is what every cycle of a run shares.
 type Config struct {
@@ -42,15 +51,19 @@ type Config struct {
 	// back after a kill) a cycle keeps watching for a late failover
 	// decision before judging the formation.
 	Settle time.Duration
-	// DownFor is how long monitor_loss keeps the monitor stopped.
+	// DownFor is how long monitor_loss keeps the monitor stopped, and
+	// monitor_partition the monitor cut off.
 	DownFor time.Duration
 	Restart bool
 	// Probe is the parsed formation URI; nil disables the write probe.
 	Probe *pgx.ConnConfig
 	// Instance maps a node name to the Incus instance that runs it.
 	Instance func(node string) Instance
-	// MonitorInstance runs the monitor (monitor_loss only).
+	// MonitorInstance runs the monitor (monitor_loss; its addresses also
+	// join the monitor's side of a partition).
 	MonitorInstance Instance
+	// Network cuts paths between lab addresses (partition scenarios).
+	Network Network
 	MonitorHosts    []string
 	PollEvery       time.Duration
 	// ProbeInterval and ProbeAttemptTimeout pace the write probe.

@@ -96,7 +96,7 @@ func (c *cycle) run(ctx context.Context) {
 		}
 	}
 
-	c.rest = &restorer{power: c.power, inst: inst, restart: c.cfg.Restart}
+	c.rest = &restorer{power: c.power, net: c.cfg.Network, inst: inst, restart: c.cfg.Restart}
 	defer c.finish()
 	switch c.cfg.Scenario {
 	case ScenarioFreeze:
@@ -107,6 +107,10 @@ func (c *cycle) run(ctx context.Context) {
 		c.standbyLoss(ctx, h.Primary.Name)
 	case ScenarioMonitorLoss:
 		c.monitorLoss(ctx, h.Primary.Name)
+	case ScenarioPartition:
+		c.partition(ctx, h)
+	case ScenarioMonitorPartition:
+		c.monitorPartition(ctx, h.Primary.Name)
 	default:
 		c.stop(ctx, h.Primary.Name)
 	}
@@ -121,7 +125,7 @@ func (c *cycle) finish() {
 	} else if err != nil {
 		c.found.add(OutcomeError, err.Error())
 	}
-	c.res.Stopped = c.rest.stopped || c.rest.paused
+	c.res.Stopped = c.rest.stopped || c.rest.paused || c.rest.cut
 	if c.probe != nil {
 		c.res.ProbeErrors = c.probe.Errors()
 	}

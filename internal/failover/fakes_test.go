@@ -148,3 +148,23 @@ func (p *fakePower) Addresses(ctx context.Context, inst Instance) ([]string, err
 }
 
 func step(d time.Duration) { time.Sleep(d) }
+
+// fakeNetwork records cuts and heals, and lets the test play the
+// monitor's reaction to a cut.
+type fakeNetwork struct {
+	pow   *fakePower
+	onCut func()
+}
+
+func (n *fakeNetwork) Cut(ctx context.Context, a, b []string) error {
+	n.pow.record(fmt.Sprintf("cut %v|%v", a, b), Instance{})
+	if n.onCut != nil {
+		go n.onCut()
+	}
+	return nil
+}
+
+func (n *fakeNetwork) Heal(ctx context.Context) error {
+	n.pow.record("heal", Instance{})
+	return nil
+}

@@ -15,26 +15,29 @@ const restoreTimeout = 60 * time.Second
 // whether the cycle ends normally, times out, is interrupted or panics.
 type restorer struct {
 	power Power
+	net   Network
 	inst  Instance
 
 	mu       sync.Mutex
 	stopped  bool // force-stopped, to be started again if allowed
 	paused   bool
+	cut      bool // a network cut, always healed
 	restart  bool
 	restored bool
 }
 
 func (r *restorer) markStopped() { r.mu.Lock(); r.stopped = true; r.mu.Unlock() }
 func (r *restorer) markPaused()  { r.mu.Lock(); r.paused = true; r.mu.Unlock() }
+func (r *restorer) markCut()     { r.mu.Lock(); r.cut = true; r.mu.Unlock() }
 
 // restore starts or resumes the instance if this cycle stopped or paused
-// it. It reports whether something was put back, when it was asked, and
+// it, or heals the network it cut. It reports whether something was put back, when it was asked, and
 // the error of that one attempt: later calls return nothing, so a failed
 // restore is reported once.
 func (r *restorer) restore() (bool, time.Time, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.restored || (!r.paused && !(r.stopped && r.restart)) {
+	if r.restored || (!r.paused && !r.cut && !(r.stopped && r.restart)) {
 		return false, time.Time{}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
@@ -42,12 +45,19 @@ func (r *restorer) restore() (bool, time.Time, error) {
 	r.restored = true
 	asked := time.Now()
 	var err error
-	if r.paused {
+	switch {
+	case r.cut:
+		if err = r.net.Heal(ctx); err != nil {
+			err = fmt.Errorf("heal the network cut around instance %s: %w", r.inst, err)
+		}
+	case r.paused:
 		if err = r.power.Resume(ctx, r.inst); err != nil {
 			err = fmt.Errorf("resume instance %s: %w", r.inst, err)
 		}
-	} else if err = r.power.Start(ctx, r.inst); err != nil {
-		err = fmt.Errorf("start instance %s again: %w", r.inst, err)
+	default:
+		if err = r.power.Start(ctx, r.inst); err != nil {
+			err = fmt.Errorf("start instance %s again: %w", r.inst, err)
+		}
 	}
 	return err == nil, asked, err
 }

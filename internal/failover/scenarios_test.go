@@ -92,3 +92,60 @@ func TestMonitorLossRefusesAnInstanceThatIsNotTheMonitor(t *testing.T) {
 		}
 	}
 }
+
+func TestPartitionCutsThePrimaryOffAndAlwaysHeals(t *testing.T) {
+	mon, pow := lab()
+	nw := &fakeNetwork{pow: pow, onCut: failoverAfter(mon, 50*time.Millisecond)}
+	cfg := testConfig()
+	cfg.Scenario = ScenarioPartition
+	cfg.Network = nw
+	cfg.MonitorInstance = Instance{Name: "mon", Project: "lab"}
+	// The heal lets the old primary rejoin as a standby.
+	pow.onStart = nil
+	go func() {
+		for !strings.Contains(strings.Join(pow.Calls(), ","), "heal") {
+			step(10 * time.Millisecond)
+		}
+		rejoin(mon)()
+	}()
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomePassed {
+		t.Fatalf("outcome %s: %v", r.Outcome, r.Failures)
+	}
+	want := []string{"cut [10.0.0.11]|[10.0.0.10 10.0.0.10 10.0.0.12] /", "heal /"}
+	if !reflect.DeepEqual(pow.Calls(), want) {
+		t.Errorf("calls %v, want %v", pow.Calls(), want)
+	}
+	if r.NewPrimary != "s" || !r.Restored {
+		t.Errorf("new primary %q restored %t", r.NewPrimary, r.Restored)
+	}
+}
+
+func TestMonitorPartitionReportsWhatTheMonitorDid(t *testing.T) {
+	mon, pow := lab()
+	nw := &fakeNetwork{pow: pow}
+	cfg := testConfig()
+	cfg.Scenario = ScenarioMonitorPartition
+	cfg.Network = nw
+	cfg.DownFor = 50 * time.Millisecond
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomePassed {
+		t.Fatalf("outcome %s: %v", r.Outcome, r.Failures)
+	}
+	if want := []string{"cut [10.0.0.11]|[10.0.0.10] /", "heal /"}; !reflect.DeepEqual(pow.Calls(), want) {
+		t.Errorf("calls %v, want %v", pow.Calls(), want)
+	}
+	if r.NewPrimary != "p" || r.RTO != nil || !strings.Contains(strings.Join(r.Notes, ";"), "no failover") {
+		t.Errorf("new primary %q, RTO %v, notes %v", r.NewPrimary, r.RTO, r.Notes)
+	}
+}
+
+func TestPartitionWithoutNetworkControlCutsNothing(t *testing.T) {
+	mon, pow := lab()
+	cfg := testConfig()
+	cfg.Scenario = ScenarioPartition
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomeError || len(pow.Calls()) != 0 {
+		t.Errorf("outcome %s, calls %v", r.Outcome, pow.Calls())
+	}
+}

@@ -8,7 +8,13 @@ import (
 
 // stop is the failover scenario.
 func (c *cycle) stop(ctx context.Context, oldPrimary string) {
-	promotion := c.inject(ctx, oldPrimary, "force-stop", c.power.ForceStop, c.rest.markStopped)
+	c.failover(ctx, oldPrimary, "force-stop", c.power.ForceStop, c.rest.markStopped)
+}
+
+// failover applies a fault to the primary's instance that must end in a
+// standby's promotion, measures it, restores and verifies.
+func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply func(context.Context, Instance) error, mark func()) {
+	promotion := c.inject(ctx, oldPrimary, what, apply, mark)
 	if promotion == nil {
 		return
 	}
@@ -29,12 +35,23 @@ func (c *cycle) stop(ctx context.Context, oldPrimary string) {
 	} else if c.aborted(ctx, "waiting for the promotion") {
 		return
 	} else {
-		c.found.add(OutcomeNoPromotion, fmt.Sprintf("no standby was promoted within %.0f s of the stop", c.cfg.PromotionWait.Seconds()))
+		c.found.add(OutcomeNoPromotion, fmt.Sprintf("no standby was promoted within %.0f s of the fault", c.cfg.PromotionWait.Seconds()))
 	}
 
 	if promotedOK && c.probe != nil {
 		c.awaitWrites(ctx, writesResumeWait)
 		if c.aborted(ctx, "waiting for writes to resume") {
+			return
+		}
+	}
+	if c.rest.cut {
+		// A cut-off primary is what could accept writes beside the new
+		// one: keep it cut off a while, with the writers watching.
+		select {
+		case <-time.After(time.Until(c.fault.Add(c.cfg.DownFor))):
+		case <-ctx.Done():
+		}
+		if c.aborted(ctx, "the primary was cut off") {
 			return
 		}
 	}

@@ -29,6 +29,13 @@ type Power interface {
 	Addresses(ctx context.Context, inst Instance) ([]string, error)
 }
 
+// Network is what the partition scenarios need from the host: cut every
+// path between two sets of addresses, and heal it.
+type Network interface {
+	Cut(ctx context.Context, a, b []string) error
+	Heal(ctx context.Context) error
+}
+
 // checkTarget refuses to touch an instance unless it really hosts the node
 // (a wrong `instances` map must not stop an innocent container) and does
 // not host the monitor (stopping it would make the test meaningless and

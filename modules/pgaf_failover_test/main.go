@@ -134,6 +134,10 @@ func plan(scenario, inst string) string {
 		return "force-stop the standby's instance " + inst + " and wait for the primary to go on alone"
 	case failover.ScenarioMonitorLoss:
 		return "force-stop the monitor's instance " + inst + " and expect no failed write and no role change"
+	case failover.ScenarioPartition:
+		return "cut instance " + inst + " off from the monitor and the standbys and wait for a standby's promotion"
+	case failover.ScenarioMonitorPartition:
+		return "cut the monitor off from instance " + inst + " and report what the formation does"
 	}
 	return "force-stop instance " + inst + " and wait for a standby's promotion"
 }

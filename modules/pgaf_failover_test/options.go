@@ -14,6 +14,7 @@ import (
 	"pgafha/internal/ansible"
 	"pgafha/internal/connstr"
 	"pgafha/internal/failover"
+	"pgafha/internal/labnet"
 )
 
 // Pacing of the probe and the follower; fixed because they are what the
@@ -112,6 +113,8 @@ func parseOptions(p ansible.Params) (*options, error) {
 		return nil, fmt.Errorf("argument 'monitor_instance' is required with scenario monitor_loss: the Incus instance that runs the monitor")
 	case o.scenario == failover.ScenarioMonitorLoss && !o.restart:
 		return nil, fmt.Errorf("argument 'restart' must be true with scenario monitor_loss: the formation cannot be judged without its monitor")
+	case (o.scenario == failover.ScenarioPartition || o.scenario == failover.ScenarioMonitorPartition) && !o.restart:
+		return nil, fmt.Errorf("argument 'restart' must be true with scenario %s: a network cut is always healed", o.scenario)
 	}
 	return o, nil
 }
@@ -210,6 +213,8 @@ func (o *options) budget() time.Duration {
 		per = o.freezeFor + settle + o.rejoin + 60*time.Second
 	case failover.ScenarioMonitorLoss:
 		per = o.downFor + o.rejoin + 60*time.Second
+	case failover.ScenarioMonitorPartition:
+		per = o.downFor + o.rejoin + 90*time.Second
 	}
 	return time.Duration(o.cycles) * per
 }
@@ -247,6 +252,7 @@ func (o *options) config(ctx context.Context, mon *monitorAdapter) (failover.Con
 		Settle:              settle,
 		DownFor:             o.downFor,
 		MonitorInstance:     o.monitorInst,
+		Network:             labnet.Cutter{},
 		Restart:             o.restart,
 		Instance:            o.instance,
 		MonitorHosts:        o.monitorHosts,

@@ -145,6 +145,10 @@ func passedText(n int, o *options) string {
 		return fmt.Sprintf("%d standby loss(es), the primary went on alone within the %s target and kept its role", n, fmtDur(o.rtoTarget))
 	case failover.ScenarioMonitorLoss:
 		return fmt.Sprintf("%d monitor loss(es) of %s, no failed write and no role change", n, fmtDur(o.downFor))
+	case failover.ScenarioPartition:
+		return fmt.Sprintf("%d partition(s) of the primary, failover within the %s target, no split brain", n, fmtDur(o.rtoTarget))
+	case failover.ScenarioMonitorPartition:
+		return fmt.Sprintf("%d cut(s) of %s between monitor and primary, writes back after the heal, no split brain", n, fmtDur(o.downFor))
 	}
 	return fmt.Sprintf("%d failover(s) within the %s target", n, fmtDur(o.rtoTarget))
 }
