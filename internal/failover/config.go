@@ -63,9 +63,9 @@ type Config struct {
 	// join the monitor's side of a partition).
 	MonitorInstance Instance
 	// Network cuts paths between lab addresses (partition scenarios).
-	Network Network
-	MonitorHosts    []string
-	PollEvery       time.Duration
+	Network      Network
+	MonitorHosts []string
+	PollEvery    time.Duration
 	// ProbeInterval and ProbeAttemptTimeout pace the write probe.
 	ProbeInterval       time.Duration
 	ProbeAttemptTimeout time.Duration
