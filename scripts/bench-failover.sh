@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Failover benchmark (figures, not a pass/fail test). Through
-# tests/test_pg_failover.sh it runs BENCH_CYCLES failovers in a row (each
-# stops the primary of the moment, so the primary alternates) and
-# BENCH_FREEZES freezes (`incus pause` of the primary for FREEZE_SECONDS, no
-# failover expected), then prints RTO, write outage, rejoin time and commit
-# counts (median and max) as a Markdown table.
+# Failover benchmark (figures, not a pass/fail test): the fault matrix.
+# Through tests/test_pg_failover.sh it runs N cycles of each scenario (a
+# failing cycle does not end the set: the remaining cycles run in a new
+# invocation) and prints, per scenario, passed/total, RTO, write outage and
+# rejoin (p50 / p95 / max), acknowledged / lost / unknown commits and
+# split-brain windows, as a Markdown table.
 #
-#   bash scripts/bench-failover.sh             # the formation's current monitor settings
-#   bash scripts/bench-failover.sh --defaults  # then also pg_auto_failover's defaults,
-#                                              # restoring the current settings afterwards
-# Environment: INVENTORY (inventory/lab.yml), BENCH_CYCLES (5), BENCH_FREEZES (3),
-# FREEZE_SECONDS (3), BENCH_RTO_TARGET (120: generous, so that every cycle runs
-# and is measured even with slow settings), BENCH_OUT (also append the table there).
+#   bash scripts/bench-failover.sh                     # stop=20 kill=20, 5 of each other scenario
+#   bash scripts/bench-failover.sh stop=3 partition=2  # chosen scenarios and counts
+#   bash scripts/bench-failover.sh --defaults [...]    # then the same with pg_auto_failover's
+#                                                      # monitor defaults, restoring the current ones
+# Scenarios: stop freeze kill standby_loss monitor_loss partition monitor_partition
+# (see tests/test_pg_failover.sh). Environment: INVENTORY (inventory/lab.yml),
+# FREEZE_SECONDS (3), DOWN_SECONDS (10), BENCH_RTO_TARGET (120: generous, so
+# that every cycle runs and is measured even with slow settings), BENCH_OUT
+# (also append the table there), BENCH_SVG_DIR (write one SVG timeline per
+# scenario there, of its median-outage cycle).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export INVENTORY=${INVENTORY:-$ROOT/inventory/lab.yml}
-BENCH_CYCLES=${BENCH_CYCLES:-5}
-BENCH_FREEZES=${BENCH_FREEZES:-3}
 export FREEZE_SECONDS=${FREEZE_SECONDS:-3}
+export DOWN_SECONDS=${DOWN_SECONDS:-10}
 BENCH_RTO_TARGET=${BENCH_RTO_TARGET:-120}
 with_defaults=false
-[[ ${1:-} == --defaults ]] && with_defaults=true
+plan=()
+for arg in "$@"; do
+	case $arg in
+	--defaults) with_defaults=true ;;
+	stop=[1-9]* | freeze=[1-9]* | kill=[1-9]* | standby_loss=[1-9]* | monitor_loss=[1-9]* | partition=[1-9]* | monitor_partition=[1-9]*)
+		plan+=("$arg") ;;
+	*)
+		echo "usage: $0 [--defaults] [SCENARIO=N ...] (scenarios: stop freeze kill standby_loss monitor_loss partition monitor_partition)" >&2
+		exit 64
+		;;
+	esac
+done
+((${#plan[@]} > 0)) || plan=(stop=20 kill=20 freeze=5 standby_loss=5 monitor_loss=5 partition=5 monitor_partition=5)
 
 # pg_auto_failover 2.0's defaults of the monitor's failure detection (ms).
 DEFAULT_GUCS=(
@@ -74,24 +89,27 @@ set_gucs() {
 	sleep 2 # the monitor's background worker picks the values up at its next round
 }
 
-# run_set LABEL: the failovers and the freezes, results in $work/LABEL-*.json.
+# run_set LABEL: every scenario of the plan, results in $work/LABEL-SCENARIO-K.json.
 run_set() {
-	local label=$1 i rc
-	say "$label: $BENCH_CYCLES failover(s)"
-	set +e
-	RTO_TARGET_SECONDS=$BENCH_RTO_TARGET CYCLES=$BENCH_CYCLES FAILOVER_RESULT="$work/$label-stop.json" \
-		bash "$ROOT/tests/test_pg_failover.sh"
-	rc=$?
-	set -e
-	((rc == 0)) || echo "(failover set ended with exit $rc; figures cover the cycles that ran)" >&2
-	for ((i = 1; i <= BENCH_FREEZES; i++)); do
-		say "$label: freeze $i of $BENCH_FREEZES (${FREEZE_SECONDS} s)"
-		set +e
-		SCENARIO=freeze FAILOVER_RESULT="$work/$label-freeze-$i.json" bash "$ROOT/tests/test_pg_failover.sh"
-		rc=$?
-		set -e
-		# 2 = it failed over after all: a figure, not a reason to stop.
-		((rc == 0 || rc == 2)) || exit "$rc"
+	local label=$1 item scenario want done_cycles k rc ran
+	for item in "${plan[@]}"; do
+		scenario=${item%%=*} want=${item#*=} done_cycles=0 k=0
+		while ((done_cycles < want)); do
+			k=$((k + 1))
+			say "$label: $scenario, cycles $((done_cycles + 1))-$want of $want"
+			set +e
+			SCENARIO=$scenario RTO_TARGET_SECONDS=$BENCH_RTO_TARGET CYCLES=$((want - done_cycles)) \
+				FAILOVER_RESULT="$work/$label-$scenario-$k.json" bash "$ROOT/tests/test_pg_failover.sh"
+			rc=$?
+			set -e
+			ran=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("cycles_run", 0))' "$work/$label-$scenario-$k.json" 2>/dev/null || echo 0)
+			# 1 and 3: the formation or the setup is broken; more cycles would measure nothing.
+			if ((rc == 1 || rc == 3 || ran == 0)); then
+				echo "($scenario: exit $rc with no cycle run; the set stops here)" >&2
+				break
+			fi
+			done_cycles=$((done_cycles + ran))
+		done
 	done
 }
 
@@ -111,42 +129,4 @@ if $with_defaults; then
 fi
 
 machine="$(nproc) vCPU $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), $(free -g | awk '/^Mem:/{print $2}') GiB RAM, $(uname -sr), incus $(incus version 2>/dev/null | awk '/Server/{print $3}')"
-python3 - "$work" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$machine" "$FREEZE_SECONDS" "$current_settings" "${labels[@]}" <<'PY' | tee -a "${BENCH_OUT:-/dev/null}"
-import glob, json, statistics, sys
-
-work, date, machine, freeze, current, labels = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
-
-def spread(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "n/a"
-    return f"{statistics.median(values):.1f} / {max(values):.1f} s"
-
-print(f"\nFailover benchmark, {date}, {machine}")
-print(f"Current monitor settings (ms): {current}")
-print("pg_auto_failover defaults (ms): health_check_period=5000 health_check_timeout=5000 health_check_max_retries=2 "
-      "health_check_retry_delay=2000 node_considered_unhealthy_timeout=20000 primary_demote_timeout=30000")
-print("Probe: one commit every 10 ms through the formation URI, 1 s commit timeout, reconnect attempts every 0.1 s "
-      "(1 s connect timeout per host). RTO = stop request to the standby's wait_primary report; write outage = last "
-      "acknowledged commit before the stop to the first one after.\n")
-print("| monitor settings | failovers passed | RTO median / max | write outage median / max | rejoin median / max "
-      "| acknowledged / lost / unknown commits | freezes ridden out | freeze write outage median / max |")
-print("|---|---|---|---|---|---|---|---|")
-for label in labels:
-    try:
-        stop = json.load(open(f"{work}/{label}-stop.json"))
-    except OSError:
-        stop = {}
-    cycles = stop.get("cycles") or []
-    passed = sum(1 for c in cycles if c.get("outcome") == "passed")
-    freezes = []
-    for path in sorted(glob.glob(f"{work}/{label}-freeze-*.json")):
-        freezes.extend(json.load(open(path)).get("cycles") or [])
-    ridden = sum(1 for c in freezes if c.get("outcome") == "ridden_out")
-    name = "current (role)" if label == "current" else "pg_auto_failover defaults"
-    print(f"| {name} | {passed}/{len(cycles)} | {spread(c.get('rto_seconds') for c in cycles)} "
-          f"| {spread(c.get('write_outage_seconds') for c in cycles)} | {spread(c.get('rejoin_seconds') for c in cycles)} "
-          f"| {sum(c.get('acknowledged_commits', 0) for c in cycles)} / {sum(c.get('lost_commits', 0) for c in cycles)} "
-          f"/ {sum(c.get('unknown_commits', 0) for c in cycles)} "
-          f"| {ridden}/{len(freezes)} ({freeze} s pause) | {spread(c.get('write_outage_seconds') for c in freezes)} |")
-PY
+python3 "$ROOT/scripts/lib/failover_table.py" "$work" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$machine" "$current_settings" "${BENCH_SVG_DIR:-}" "${labels[@]}" | tee -a "${BENCH_OUT:-/dev/null}"

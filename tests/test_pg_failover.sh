@@ -13,9 +13,11 @@
 #   0 pass
 #   1 unhealthy baseline: nothing was stopped
 #   2 failover test failed: target missed, no promotion, rejoin timeout,
-#     acknowledged commit lost, writes not resumed, or the run aborted
+#     acknowledged commit lost, two nodes accepting writes at once (split
+#     brain), writes not resumed (or failed while the monitor was down),
+#     an unexpected failover, or the run aborted
 #   3 missing tool or setup error: module not built, ansible-playbook, python3
-#     or incus missing, the Incus daemon not reachable, the inventory (or its
+#     or incus missing (nft for the partition scenarios), the Incus daemon not reachable, the inventory (or its
 #     vault) unusable, the monitor unreachable or refusing the password
 #   64 bad setting (e.g. RTO_TARGET_SECONDS is not a positive number)
 #
@@ -75,6 +77,10 @@ case $SCENARIO in
 stop | freeze | kill | standby_loss | monitor_loss | partition | monitor_partition) ;;
 *) usage "SCENARIO must be stop, freeze, kill, standby_loss, monitor_loss, partition or monitor_partition, got '$SCENARIO'" ;;
 esac
+
+if [[ $SCENARIO == partition || $SCENARIO == monitor_partition ]]; then
+	command -v nft >/dev/null || missing "nft is not on PATH (apt-get install nftables): scenario $SCENARIO cuts the network with it"
+fi
 
 # --- run --------------------------------------------------------------------
 work=$(mktemp -d) # 0700: the arguments file holds passwords

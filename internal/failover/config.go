@@ -99,9 +99,13 @@ type Result struct {
 	// directly, accepted writes; SplitBrain lists any two that overlap.
 	WriteWindows []WindowReport `json:"write_windows"`
 	SplitBrain   []string       `json:"split_brain"`
-	Rejoin       *float64       `json:"rejoin_seconds"`
-	Timeline     []Event        `json:"timeline"`
-	Incidents    []Incident     `json:"probe_incidents,omitempty"`
-	ProbeErrors  []string       `json:"probe_errors,omitempty"`
-	Notes        []string       `json:"notes,omitempty"`
+	// Acks and Marks draw the cycle: acknowledged commits per 100 ms, and
+	// the moments (seconds from the fault) of what happened.
+	Acks        *Histogram         `json:"acks_per_100ms,omitempty"`
+	Marks       map[string]float64 `json:"marks,omitempty"`
+	Rejoin      *float64           `json:"rejoin_seconds"`
+	Timeline    []Event            `json:"timeline"`
+	Incidents   []Incident         `json:"probe_incidents,omitempty"`
+	ProbeErrors []string           `json:"probe_errors,omitempty"`
+	Notes       []string           `json:"notes,omitempty"`
 }

@@ -28,6 +28,8 @@ type cycle struct {
 	// recovered is when writes could resume: the promotion, or the restore
 	// of the broken instance when there was none.
 	recovered time.Time
+	// restored is when the rejoin asked for the fault to be undone.
+	restored time.Time
 }
 
 // Run executes one cycle: baseline, probe, fault, promotion, restore,
@@ -135,6 +137,18 @@ func (c *cycle) finish() {
 		origin = time.Now()
 	}
 	c.res.Timeline = c.follow.Timeline(origin)
+	c.mark("recovered", c.recovered)
+}
+
+// mark records when something happened, in seconds from the fault.
+func (c *cycle) mark(name string, at time.Time) {
+	if c.fault.IsZero() || at.IsZero() {
+		return
+	}
+	if c.res.Marks == nil {
+		c.res.Marks = map[string]float64{"fault": 0}
+	}
+	c.res.Marks[name] = Seconds(at.Sub(c.fault))
 }
 
 // stopProbe ends the probe and the writers watcher, and records the write
@@ -150,6 +164,9 @@ func (c *cycle) stopProbe() {
 	c.res.Unknown = l.Count(Unknown)
 	c.res.FailedAttempts = l.FailedAttempts()
 	c.res.Incidents = incidents(l, c.fault)
+	if !c.fault.IsZero() {
+		c.res.Acks = ptrTo(l.AckHistogram(c.fault, 100*time.Millisecond))
+	}
 	// Without a promotion or a restore there is no "after" to measure.
 	if c.recovered.IsZero() {
 		return
@@ -157,6 +174,8 @@ func (c *cycle) stopProbe() {
 	if o, ok := l.WriteOutage(c.fault, c.recovered); ok {
 		c.res.WriteOutage = ptr(Seconds(o.Duration()))
 		c.res.OutageServers = []string{o.OldServer, o.NewServer}
+		c.mark("last_ack_before", o.LastAckBefore)
+		c.mark("first_ack_after", o.FirstAckAfter)
 	}
 }
 
@@ -195,3 +214,5 @@ func (c *cycle) aborted(ctx context.Context, while string) bool {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+func ptrTo[T any](v T) *T { return &v }

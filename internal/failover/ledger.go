@@ -154,3 +154,38 @@ func Lost(acked []int64, present map[int64]bool) []int64 {
 	}
 	return out
 }
+
+// Histogram counts acknowledged commits per bucket of time, for pictures
+// of a cycle: Counts[i] covers From+i*Bucket to From+(i+1)*Bucket seconds
+// on the cycle's clock.
+type Histogram struct {
+	From   float64 `json:"from"`
+	Bucket float64 `json:"bucket"`
+	Counts []int   `json:"counts"`
+}
+
+// AckHistogram buckets the acknowledgements by completion time relative
+// to origin, from the first to the last.
+func (l Ledger) AckHistogram(origin time.Time, bucket time.Duration) Histogram {
+	h := Histogram{Bucket: bucket.Seconds(), Counts: []int{}}
+	first, ok := l.FirstAck(func(Commit) bool { return true })
+	if !ok {
+		return h
+	}
+	start := origin.Add(first.Done.Sub(origin).Truncate(bucket))
+	if first.Done.Before(start) {
+		start = start.Add(-bucket)
+	}
+	h.From = Seconds(start.Sub(origin))
+	for _, c := range l {
+		if c.Status != Acked {
+			continue
+		}
+		i := int(c.Done.Sub(start) / bucket)
+		for len(h.Counts) <= i {
+			h.Counts = append(h.Counts, 0)
+		}
+		h.Counts[i]++
+	}
+	return h
+}

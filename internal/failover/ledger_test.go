@@ -115,3 +115,22 @@ func TestLedgerVerify(t *testing.T) {
 		t.Errorf("last ack %+v %v", c, ok)
 	}
 }
+
+func TestAckHistogramBucketsAroundTheFault(t *testing.T) {
+	fault := time.Date(2026, 12, 3, 5, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return fault.Add(time.Duration(ms) * time.Millisecond) }
+	l := Ledger{
+		{Seq: 1, Done: at(-150), Status: Acked},
+		{Seq: 2, Done: at(-20), Status: Acked},
+		{Seq: 3, Done: at(10), Status: Unknown},
+		{Seq: 4, Done: at(320), Status: Acked},
+		{Seq: 5, Done: at(330), Status: Acked},
+	}
+	h := l.AckHistogram(fault, 100*time.Millisecond)
+	if h.From != -0.2 || h.Bucket != 0.1 {
+		t.Fatalf("from %v bucket %v", h.From, h.Bucket)
+	}
+	if want := []int{1, 1, 0, 0, 0, 2}; !reflect.DeepEqual(h.Counts, want) {
+		t.Errorf("counts %v, want %v", h.Counts, want)
+	}
+}

@@ -38,14 +38,17 @@ func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply fun
 		c.found.add(OutcomeNoPromotion, fmt.Sprintf("no standby was promoted within %.0f s of the fault", c.cfg.PromotionWait.Seconds()))
 	}
 
-	if promotedOK && c.probe != nil {
+	// A cut-off primary stays reachable from clients, read-write and
+	// blocked: the probe may only write again once the cut is healed.
+	cut := c.rest.cut
+	if promotedOK && c.probe != nil && !cut {
 		c.awaitWrites(ctx, writesResumeWait)
 		if c.aborted(ctx, "waiting for writes to resume") {
 			return
 		}
 	}
-	if c.rest.cut {
-		// A cut-off primary is what could accept writes beside the new
+	if cut {
+		// The cut-off primary is what could accept writes beside the new
 		// one: keep it cut off a while, with the writers watching.
 		select {
 		case <-time.After(time.Until(c.fault.Add(c.cfg.DownFor))):
@@ -61,6 +64,14 @@ func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply fun
 		// The probe keeps writing during the rejoin: the primary switching
 		// back to synchronous replication must not lose or block commits.
 		c.rejoin(ctx, func(h Healthy) bool { return !promotedOK || h.Primary.Name != oldPrimary })
+	}
+	if promotedOK && c.probe != nil && cut {
+		c.awaitWrites(ctx, writesResumeWait)
+		if ack, ok := c.probe.Ledger().FirstAckAfter(c.recovered); ok && !c.restored.IsZero() && ack.Done.After(c.restored) {
+			c.res.Notes = append(c.res.Notes, fmt.Sprintf(
+				"writes through the formation URI resumed only %.1f s after the heal: clients still reached the cut-off primary, which stays read-write with its commits waiting for a standby that no longer follows it, until it is demoted",
+				ack.Done.Sub(c.restored).Seconds()))
+		}
 	}
 	c.stopProbe()
 	c.verify(ctx)
@@ -95,6 +106,7 @@ func (c *cycle) rejoin(ctx context.Context, wanted func(Healthy) bool) {
 	if asked.IsZero() {
 		asked = time.Now()
 	}
+	c.restored = asked
 	if c.recovered.IsZero() {
 		c.recovered = asked
 	}
@@ -119,6 +131,9 @@ func (c *cycle) awaitHealed(ctx context.Context, wanted func(Healthy) bool) (tim
 			c.found.add(OutcomeRejoinTimeout, fmt.Sprintf("the formation was not healthy again within %.0f s: %v", c.cfg.RejoinTimeout.Seconds(), why))
 		}
 		return time.Time{}, false
+	}
+	if at.After(c.fault) { // else nothing the monitor saw had changed
+		c.mark("healed", at)
 	}
 	return at, true
 }
