@@ -13,10 +13,7 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 	if promotion == nil {
 		return
 	}
-	select {
-	case <-time.After(time.Until(c.fault.Add(c.cfg.FreezeFor))):
-	case <-ctx.Done():
-		c.aborted(ctx, "the instance was paused")
+	if !c.hold(ctx, c.fault.Add(c.cfg.FreezeFor), "the instance was paused") {
 		return
 	}
 	ok, resumed, err := c.rest.restore()
@@ -27,11 +24,7 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 	c.res.Restored = ok
 	c.recovered = resumed
 
-	select {
-	case <-time.After(c.cfg.Settle):
-	case <-ctx.Done():
-	}
-	if c.aborted(ctx, "watching the formation after the resume") {
+	if !c.hold(ctx, time.Now().Add(c.cfg.Settle), "watching the formation after the resume") {
 		return
 	}
 	// Heal first, whoever is primary: a failover decided late (a slow

@@ -26,15 +26,9 @@ func (c *cycle) kill(ctx context.Context, primary Node) {
 	wctx, cancel := context.WithTimeout(ctx, c.cfg.PromotionWait)
 	ack, err := c.probe.WaitAck(wctx, func(cm Commit) bool { return cm.Connected.After(c.fault) })
 	cancel()
-	at := ack.Done
 	switch {
 	case err == nil:
-		c.recovered = at
-		rto := at.Sub(c.fault)
-		c.res.RTO = ptr(Seconds(rto))
-		if rto > c.cfg.RTOTarget {
-			c.found.add(OutcomeTargetMissed, fmt.Sprintf("writes resumed %.3f s after the kill, over the %.3f s target", rto.Seconds(), c.cfg.RTOTarget.Seconds()))
-		}
+		c.recoveredAt(ack.Done, "writes resumed")
 	case c.aborted(ctx, "waiting for writes after the kill"):
 		return
 	default:
@@ -42,11 +36,7 @@ func (c *cycle) kill(ctx context.Context, primary Node) {
 	}
 
 	// The monitor may decide on a failover after PostgreSQL is back.
-	select {
-	case <-time.After(c.cfg.Settle):
-	case <-ctx.Done():
-	}
-	if c.aborted(ctx, "watching the formation after the kill") {
+	if !c.hold(ctx, time.Now().Add(c.cfg.Settle), "watching the formation after the kill") {
 		return
 	}
 	healedAt, healed := c.awaitHealed(ctx, func(Healthy) bool { return true })

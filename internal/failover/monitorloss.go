@@ -17,10 +17,7 @@ func (c *cycle) monitorLoss(ctx context.Context, primary string) {
 	if promotion == nil {
 		return
 	}
-	select {
-	case <-time.After(time.Until(c.fault.Add(c.cfg.DownFor))):
-	case <-ctx.Done():
-		c.aborted(ctx, "the monitor was stopped")
+	if !c.hold(ctx, c.fault.Add(c.cfg.DownFor), "the monitor was stopped") {
 		return
 	}
 	failed := 0

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 )
 
 // partition cuts the primary off from the monitor and every standby: the
@@ -14,26 +13,32 @@ import (
 // acknowledge a write once the standby does. The cut is healed afterwards
 // and the old primary must rejoin as a standby.
 func (c *cycle) partition(ctx context.Context, h Healthy) {
-	primary, err := c.power.Addresses(ctx, c.rest.inst)
-	if err != nil {
-		c.found.add(OutcomeError, fmt.Sprintf("addresses of instance %s (nothing was cut): %v", c.rest.inst, err))
-		return
-	}
-	others, err := c.monitorAddrs(ctx)
+	primary, others, err := c.cutSides(ctx, h.Secondaries)
 	if err != nil {
 		c.found.add(OutcomeError, err.Error()+" (nothing was cut)")
 		return
 	}
-	for _, s := range h.Secondaries {
+	cut := func(ctx context.Context, _ Instance) error { return c.cfg.Network.Cut(ctx, primary, others) }
+	c.failover(ctx, h.Primary.Name, "cut the network around", cut, c.rest.markCut)
+}
+
+// cutSides returns the addresses of the primary's instance, and those it is
+// to be cut off from: the monitor's and the given standbys'.
+func (c *cycle) cutSides(ctx context.Context, standbys []Node) (primary, others []string, err error) {
+	if primary, err = c.power.Addresses(ctx, c.rest.inst); err != nil {
+		return nil, nil, fmt.Errorf("addresses of instance %s: %w", c.rest.inst, err)
+	}
+	if others, err = c.monitorAddrs(ctx); err != nil {
+		return nil, nil, err
+	}
+	for _, s := range standbys {
 		addrs, err := c.power.Addresses(ctx, c.cfg.Instance(s.Name))
 		if err != nil {
-			c.found.add(OutcomeError, fmt.Sprintf("addresses of standby %s (nothing was cut): %v", s.Name, err))
-			return
+			return nil, nil, fmt.Errorf("addresses of standby %s: %w", s.Name, err)
 		}
 		others = append(others, addrs...)
 	}
-	cut := func(ctx context.Context, _ Instance) error { return c.cfg.Network.Cut(ctx, primary, others) }
-	c.failover(ctx, h.Primary.Name, "cut the network around", cut, c.rest.markCut)
+	return primary, others, nil
 }
 
 // monitorPartition cuts only the monitor off from the primary for DownFor,
@@ -42,12 +47,7 @@ func (c *cycle) partition(ctx context.Context, h Healthy) {
 // which and when. Writes must resume after the heal, nothing acknowledged
 // may be lost, and no two nodes may accept writes at once.
 func (c *cycle) monitorPartition(ctx context.Context, oldPrimary string) {
-	primary, err := c.power.Addresses(ctx, c.rest.inst)
-	if err != nil {
-		c.found.add(OutcomeError, fmt.Sprintf("addresses of instance %s (nothing was cut): %v", c.rest.inst, err))
-		return
-	}
-	mon, err := c.monitorAddrs(ctx)
+	primary, mon, err := c.cutSides(ctx, nil)
 	if err != nil {
 		c.found.add(OutcomeError, err.Error()+" (nothing was cut)")
 		return
@@ -57,10 +57,7 @@ func (c *cycle) monitorPartition(ctx context.Context, oldPrimary string) {
 	if promotion == nil {
 		return
 	}
-	select {
-	case <-time.After(time.Until(c.fault.Add(c.cfg.DownFor))):
-	case <-ctx.Done():
-		c.aborted(ctx, "the monitor was cut off")
+	if !c.hold(ctx, c.fault.Add(c.cfg.DownFor), "the monitor was cut off") {
 		return
 	}
 	ok, healed, err := c.rest.restore()

@@ -21,12 +21,7 @@ func (c *cycle) standbyLoss(ctx context.Context, primary string) {
 	cancel()
 	switch {
 	case err == nil:
-		c.recovered = at
-		rto := at.Sub(c.fault)
-		c.res.RTO = ptr(Seconds(rto))
-		if rto > c.cfg.RTOTarget {
-			c.found.add(OutcomeTargetMissed, fmt.Sprintf("the primary went on alone %.3f s after the standby's stop, over the %.3f s target", rto.Seconds(), c.cfg.RTOTarget.Seconds()))
-		}
+		c.recoveredAt(at, "the primary went on without its standby")
 		if c.probe != nil {
 			c.awaitWrites(ctx, writesResumeWait)
 		}

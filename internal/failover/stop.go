@@ -24,14 +24,9 @@ func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply fun
 	cancel()
 	promotedOK := err == nil
 	if promotedOK {
-		c.recovered = at
-		rto := at.Sub(c.fault)
-		c.res.RTO = ptr(Seconds(rto))
+		c.recoveredAt(at, "a standby was promoted")
 		n, _ := promoted(c.follow.Latest(), oldPrimary)
 		c.res.NewPrimary = n.Name
-		if rto > c.cfg.RTOTarget {
-			c.found.add(OutcomeTargetMissed, fmt.Sprintf("promotion took %.3f s, over the %.3f s target", rto.Seconds(), c.cfg.RTOTarget.Seconds()))
-		}
 	} else if c.aborted(ctx, "waiting for the promotion") {
 		return
 	} else {
@@ -50,11 +45,7 @@ func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply fun
 	if cut {
 		// The cut-off primary is what could accept writes beside the new
 		// one: keep it cut off a while, with the writers watching.
-		select {
-		case <-time.After(time.Until(c.fault.Add(c.cfg.DownFor))):
-		case <-ctx.Done():
-		}
-		if c.aborted(ctx, "the primary was cut off") {
+		if !c.hold(ctx, c.fault.Add(c.cfg.DownFor), "the primary was cut off") {
 			return
 		}
 	}
