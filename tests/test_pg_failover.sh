@@ -143,6 +143,8 @@ if r.get("cycles_run"):
             print(f"    cycle {c['cycle']}: {w['node']:<16} accepted writes from {w['from']:+8.3f} to {w['to']:+8.3f} s")
         for sb in c.get("split_brain") or []:
             print(f"    cycle {c['cycle']}: SPLIT BRAIN: {sb}")
+        for note in c.get("notes") or []:
+            print(f"    cycle {c['cycle']}: note: {note}")
     for name, s in (r.get("summary") or {}).items():
         if s:
             print(f"  {name}: median {s['median']:.2f} max {s['max']:.2f} over {s['n']} cycles")

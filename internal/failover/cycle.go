@@ -30,6 +30,10 @@ type cycle struct {
 	recovered time.Time
 	// restored is when the rejoin asked for the fault to be undone.
 	restored time.Time
+	// outageUntil, when later than recovered, extends the search for the
+	// longest write pause to it: a failover decided after writes came back
+	// is a second pause the same fault caused.
+	outageUntil time.Time
 }
 
 // Run executes one cycle: baseline, probe, fault, promotion, restore,
@@ -171,7 +175,11 @@ func (c *cycle) stopProbe() {
 	if c.recovered.IsZero() {
 		return
 	}
-	if o, ok := l.WriteOutage(c.fault, c.recovered); ok {
+	until := c.recovered
+	if c.outageUntil.After(until) {
+		until = c.outageUntil
+	}
+	if o, ok := l.WriteOutage(c.fault, until); ok {
 		c.res.WriteOutage = ptr(Seconds(o.Duration()))
 		c.res.OutageServers = []string{o.OldServer, o.NewServer}
 		c.mark("last_ack_before", o.LastAckBefore)

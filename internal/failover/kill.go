@@ -44,6 +44,9 @@ func (c *cycle) kill(ctx context.Context, primary Node) {
 		c.res.Rejoin = ptr(Seconds(max(healedAt.Sub(c.recovered), 0)))
 	}
 	if n, ok := promoted(c.follow.Latest(), primary.Name); ok {
+		// The write outage then covers both pauses: the restart's and the
+		// failover's, whichever is longer.
+		c.outageUntil = healedAt
 		c.res.NewPrimary = n.Name
 		c.res.Notes = append(c.res.Notes, fmt.Sprintf("the monitor promoted %s", n.Name))
 	} else {
