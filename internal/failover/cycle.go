@@ -176,8 +176,16 @@ func (c *cycle) stopProbe() {
 		return
 	}
 	until := c.recovered
-	if c.outageUntil.After(until) {
+	if last, ok := l.LastAck(); ok && c.outageUntil.After(until) {
+		// Up to the last acknowledgement at most: the probe may stop
+		// before it acknowledges anything after outageUntil.
 		until = c.outageUntil
+		if last.Done.Before(until) {
+			until = last.Done
+		}
+		if until.Before(c.recovered) {
+			until = c.recovered
+		}
 	}
 	if o, ok := l.WriteOutage(c.fault, until); ok {
 		c.res.WriteOutage = ptr(Seconds(o.Duration()))
