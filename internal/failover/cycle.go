@@ -131,7 +131,7 @@ func (c *cycle) finish() {
 	} else if err != nil {
 		c.found.add(OutcomeError, err.Error())
 	}
-	c.res.Stopped = c.rest.stopped || c.rest.paused || c.rest.cut
+	c.res.Stopped = c.rest.stopped || c.rest.paused || c.rest.isCut()
 	if c.probe != nil {
 		c.res.ProbeErrors = c.probe.Errors()
 	}

@@ -30,6 +30,9 @@ func (r *restorer) markStopped() { r.mu.Lock(); r.stopped = true; r.mu.Unlock() 
 func (r *restorer) markPaused()  { r.mu.Lock(); r.paused = true; r.mu.Unlock() }
 func (r *restorer) markCut()     { r.mu.Lock(); r.cut = true; r.mu.Unlock() }
 
+// isCut reports whether the fault is a network cut.
+func (r *restorer) isCut() bool { r.mu.Lock(); defer r.mu.Unlock(); return r.cut }
+
 // restore starts or resumes the instance if this cycle stopped or paused
 // it, or heals the network it cut. It reports whether something was put back, when it was asked, and
 // the error of that one attempt: later calls return nothing, so a failed

@@ -35,7 +35,7 @@ func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply fun
 
 	// A cut-off primary stays reachable from clients, read-write and
 	// blocked: the probe may only write again once the cut is healed.
-	cut := c.rest.cut
+	cut := c.rest.isCut()
 	if promotedOK && c.probe != nil && !cut {
 		c.awaitWrites(ctx, writesResumeWait)
 		if c.aborted(ctx, "waiting for writes to resume") {
