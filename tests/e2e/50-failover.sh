@@ -11,8 +11,9 @@
 #   - Ctrl-C (SIGINT to the script's process group) once the primary is
 #     stopped: exit 2, outcome aborted, the instance is running again;
 #   - one cycle of each other fault (kill, standby_loss, monitor_loss,
-#     partition, monitor_partition): passed, 0 lost, no split brain, healed,
-#     no nftables table left (scripts/bench-failover.sh runs many).
+#     partition, monitor_partition, freeze of 2 s): passed (freeze: ridden out), 0
+#     lost, no split brain, healed, no nftables table left
+#     (scripts/bench-failover.sh runs many).
 # Needs the formation of tests/e2e/40-formation.sh (converged here if unhealthy).
 set -euo pipefail
 
@@ -196,7 +197,7 @@ wait_healthy
 # scenario_holds SCENARIO PYTHON-EXPR MESSAGE: the expression over the result.
 scenario_holds() { assert_eq "$(json_get "$tmp/$1.json" "$2")" true "$1: $3"; }
 
-for scenario in kill standby_loss monitor_loss partition monitor_partition; do
+for scenario in kill standby_loss monitor_loss partition monitor_partition freeze; do
 	check "scenario $scenario: passes, 0 lost, no split brain, healed"
 	# Healthy twice, 5 s apart: right after a restore the monitor may not
 	# have reacted yet, and looks healthy for a moment.
@@ -204,7 +205,7 @@ for scenario in kill standby_loss monitor_loss partition monitor_partition; do
 	sleep 5
 	wait_healthy
 	before=$(primary)
-	failover_test "$scenario" SCENARIO="$scenario" DOWN_SECONDS=8
+	failover_test "$scenario" SCENARIO="$scenario" DOWN_SECONDS=8 FREEZE_SECONDS=2
 	assert_eq "$rc" 0 "exit code of $scenario"
 	assert_eq "$(json_get "$tmp/$scenario.json" 'd["lost_commits"]')" 0 "$scenario: lost_commits"
 	assert_eq "$(json_get "$tmp/$scenario.json" 'd["split_brain_windows"]')" 0 "$scenario: split brain windows"
@@ -215,6 +216,7 @@ for scenario in kill standby_loss monitor_loss partition monitor_partition; do
 	monitor_loss) scenario_holds "$scenario" 'd["cycles"][0]["failed_attempts"] == 0 and d["unknown_commits"] == 0 and d["new_primary"] == d["old_primary"]' "no write failed, no role changed" ;;
 	partition) scenario_holds "$scenario" 'd["new_primary"] != d["old_primary"]' "the cut-off primary was replaced" ;;
 	monitor_partition) scenario_holds "$scenario" 'len(d["cycles"][0]["notes"]) > 0' "what the monitor did is reported" ;;
+	freeze) scenario_holds "$scenario" 'd["outcome"] == "ridden_out" and d["new_primary"] in (None, "", d["old_primary"])' "ridden out, no failover" ;;
 	esac
 	for n in "${NODES[@]}" "$MONITOR"; do
 		assert_eq "$(status "$n")" RUNNING "$scenario: state of $n"
@@ -226,4 +228,4 @@ for scenario in kill standby_loss monitor_loss partition monitor_partition; do
 	echo "    $scenario: primary $before -> $(primary)"
 done
 
-echo "ok: failover acceptance test (pass, unhealthy baseline, setup error, missed target, Ctrl-C, missing tools, kill, standby_loss, monitor_loss, partition, monitor_partition)"
+echo "ok: failover acceptance test (pass, unhealthy baseline, setup error, missed target, Ctrl-C, missing tools, kill, standby_loss, monitor_loss, partition, monitor_partition, freeze)"
