@@ -142,6 +142,7 @@ func (c *cycle) finish() {
 	}
 	c.res.Timeline = c.follow.Timeline(origin)
 	c.mark("recovered", c.recovered)
+	c.mark("restored", c.restored)
 }
 
 // mark records when something happened, in seconds from the fault.

@@ -22,7 +22,7 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 		return
 	}
 	c.res.Restored = ok
-	c.recovered = resumed
+	c.recovered, c.restored = resumed, resumed
 
 	if !c.hold(ctx, time.Now().Add(c.cfg.Settle), "watching the formation after the resume") {
 		return

@@ -41,7 +41,7 @@ func (c *cycle) monitorBack(ctx context.Context, primary string) {
 		return
 	}
 	c.res.Restored = ok
-	c.recovered = asked
+	c.recovered, c.restored = asked, asked
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.RejoinTimeout)
 	defer cancel()
 	why := "the monitor did not answer"

@@ -66,7 +66,7 @@ func (c *cycle) monitorPartition(ctx context.Context, oldPrimary string) {
 		return
 	}
 	c.res.Restored = ok
-	c.recovered = healed
+	c.recovered, c.restored = healed, healed
 	if at, err := promotion.Wait(expired()); err == nil {
 		c.res.RTO = ptr(Seconds(at.Sub(c.fault)))
 		n, _ := promoted(c.follow.Latest(), oldPrimary)
