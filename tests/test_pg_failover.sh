@@ -17,8 +17,9 @@
 #     brain), writes not resumed (or failed while the monitor was down),
 #     an unexpected failover, or the run aborted
 #   3 missing tool or setup error: module not built, ansible-playbook, python3
-#     or incus missing (nft for the partition scenarios), the Incus daemon not reachable, the inventory (or its
-#     vault) unusable, the monitor unreachable or refusing the password
+#     or incus missing (nft for the partition scenarios), the Incus daemon not
+#     reachable, the inventory (or its vault) unusable, the monitor unreachable
+#     or refusing the password
 #   64 bad setting (e.g. RTO_TARGET_SECONDS is not a positive number)
 #
 # Environment:

@@ -16,13 +16,11 @@ func (c *cycle) freeze(ctx context.Context, oldPrimary string) {
 	if !c.hold(ctx, c.fault.Add(c.cfg.FreezeFor), "the instance was paused") {
 		return
 	}
-	ok, resumed, err := c.rest.restore()
-	if err != nil {
-		c.found.add(OutcomeError, err.Error())
+	resumed, ok := c.undo()
+	if !ok {
 		return
 	}
-	c.res.Restored = ok
-	c.recovered, c.restored = resumed, resumed
+	c.recovered = resumed
 
 	if !c.hold(ctx, time.Now().Add(c.cfg.Settle), "watching the formation after the resume") {
 		return

@@ -35,13 +35,11 @@ func (c *cycle) monitorLoss(ctx context.Context, primary string) {
 // monitorBack starts the monitor's instance again and asks the monitor
 // itself, until RejoinTimeout, for a healthy formation with primary.
 func (c *cycle) monitorBack(ctx context.Context, primary string) {
-	ok, asked, err := c.rest.restore()
-	if err != nil {
-		c.found.add(OutcomeError, err.Error())
+	asked, ok := c.undo()
+	if !ok {
 		return
 	}
-	c.res.Restored = ok
-	c.recovered, c.restored = asked, asked
+	c.recovered = asked
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.RejoinTimeout)
 	defer cancel()
 	why := "the monitor did not answer"

@@ -25,6 +25,9 @@ func (c *cycle) partition(ctx context.Context, h Healthy) {
 // cutSides returns the addresses of the primary's instance, and those it is
 // to be cut off from: the monitor's and the given standbys'.
 func (c *cycle) cutSides(ctx context.Context, standbys []Node) (primary, others []string, err error) {
+	if c.cfg.Network == nil {
+		return nil, nil, errors.New("this scenario cuts the network, and no network control was given")
+	}
 	if primary, err = c.power.Addresses(ctx, c.rest.inst); err != nil {
 		return nil, nil, fmt.Errorf("addresses of instance %s: %w", c.rest.inst, err)
 	}
@@ -60,13 +63,11 @@ func (c *cycle) monitorPartition(ctx context.Context, oldPrimary string) {
 	if !c.hold(ctx, c.fault.Add(c.cfg.DownFor), "the monitor was cut off") {
 		return
 	}
-	ok, healed, err := c.rest.restore()
-	if err != nil {
-		c.found.add(OutcomeError, err.Error())
+	healed, ok := c.undo()
+	if !ok {
 		return
 	}
-	c.res.Restored = ok
-	c.recovered, c.restored = healed, healed
+	c.recovered = healed
 	if at, err := promotion.Wait(expired()); err == nil {
 		c.res.RTO = ptr(Seconds(at.Sub(c.fault)))
 		n, _ := promoted(c.follow.Latest(), oldPrimary)
@@ -95,9 +96,6 @@ func (c *cycle) monitorPartition(ctx context.Context, oldPrimary string) {
 // monitorAddrs are the monitor's IPv4 addresses: the IP hosts of the
 // monitor URI, and the monitor instance's addresses when it is known.
 func (c *cycle) monitorAddrs(ctx context.Context) ([]string, error) {
-	if c.cfg.Network == nil {
-		return nil, errors.New("this scenario cuts the network, and no network control was given")
-	}
 	var out []string
 	for _, h := range c.cfg.MonitorHosts {
 		if ip := net.ParseIP(h); ip != nil && ip.To4() != nil {

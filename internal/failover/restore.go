@@ -34,9 +34,9 @@ func (r *restorer) markCut()     { r.mu.Lock(); r.cut = true; r.mu.Unlock() }
 func (r *restorer) isCut() bool { r.mu.Lock(); defer r.mu.Unlock(); return r.cut }
 
 // restore starts or resumes the instance if this cycle stopped or paused
-// it, or heals the network it cut. It reports whether something was put back, when it was asked, and
-// the error of that one attempt: later calls return nothing, so a failed
-// restore is reported once.
+// it, or heals the network it cut. It reports whether something was put
+// back, when it was asked, and the error of that one attempt: later calls
+// return nothing, so a failed restore is reported once.
 func (r *restorer) restore() (bool, time.Time, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

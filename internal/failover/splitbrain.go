@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Accept is one write a data node acknowledged to the writers watcher.
-type Accept struct {
-	Node string
-	At   time.Time
-}
-
 // Window is a span during which one node kept accepting writes: from its
 // first to its last acknowledged write with no refused or failed attempt
 // on that node in between.
@@ -32,8 +26,8 @@ func (s SplitBrain) describe(origin time.Time) string {
 }
 
 // windows groups each node's attempts, in time order, into windows of
-// consecutive acknowledgements; a failed attempt (nil Accept time) closes
-// the window.
+// consecutive acknowledgements; a failed attempt (a zero time) closes the
+// window.
 func windows(attempts map[string][]time.Time) []Window {
 	var out []Window
 	for node, times := range attempts {

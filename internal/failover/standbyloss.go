@@ -33,18 +33,7 @@ func (c *cycle) standbyLoss(ctx context.Context, primary string) {
 	if c.aborted(ctx, "waiting for writes to resume") {
 		return
 	}
-	c.restartAndJudge(ctx, primary, promotion)
-}
-
-// restartAndJudge starts the broken instance again, waits until the
-// formation is healthy with the same primary, and records a failover that
-// should not have happened.
-func (c *cycle) restartAndJudge(ctx context.Context, primary string, promotion *Watch) {
-	if !c.cfg.Restart {
-		c.res.Notes = append(c.res.Notes, fmt.Sprintf("restart=false: instance %s left stopped", c.rest.inst))
-	} else {
-		c.rejoin(ctx, func(h Healthy) bool { return h.Primary.Name == primary })
-	}
+	c.rejoin(ctx, func(h Healthy) bool { return h.Primary.Name == primary })
 	c.judgeNoFailover(ctx, primary, promotion)
 }
 

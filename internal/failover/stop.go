@@ -49,13 +49,9 @@ func (c *cycle) failover(ctx context.Context, oldPrimary, what string, apply fun
 			return
 		}
 	}
-	if !c.cfg.Restart {
-		c.res.Notes = append(c.res.Notes, fmt.Sprintf("restart=false: instance %s left stopped", c.rest.inst))
-	} else {
-		// The probe keeps writing during the rejoin: the primary switching
-		// back to synchronous replication must not lose or block commits.
-		c.rejoin(ctx, func(h Healthy) bool { return !promotedOK || h.Primary.Name != oldPrimary })
-	}
+	// The probe keeps writing during the rejoin: the primary switching
+	// back to synchronous replication must not lose or block commits.
+	c.rejoin(ctx, func(h Healthy) bool { return !promotedOK || h.Primary.Name != oldPrimary })
 	if promotedOK && c.probe != nil && cut {
 		c.awaitWrites(ctx, writesResumeWait)
 		if ack, ok := c.probe.Ledger().FirstAckAfter(c.recovered); ok && !c.restored.IsZero() && ack.Done.After(c.restored) {
@@ -83,13 +79,32 @@ func (c *cycle) awaitWrites(ctx context.Context, within time.Duration) {
 // to commit again through the formation URI.
 const writesResumeWait = 30 * time.Second
 
-// rejoin restarts the stopped instance and waits until the formation is
-// healthy again with the wanted primary.
+// rejoin undoes the fault and waits until the formation is healthy again
+// with the wanted primary; with restart=false a stopped instance stays so.
 func (c *cycle) rejoin(ctx context.Context, wanted func(Healthy) bool) {
+	if !c.cfg.Restart {
+		c.res.Notes = append(c.res.Notes, fmt.Sprintf("restart=false: instance %s left stopped", c.rest.inst))
+		return
+	}
+	asked, ok := c.undo()
+	if !ok {
+		return
+	}
+	if c.recovered.IsZero() {
+		c.recovered = asked
+	}
+	if at, ok := c.awaitHealed(ctx, wanted); ok {
+		c.res.Rejoin = ptr(Seconds(max(at.Sub(asked), 0)))
+	}
+}
+
+// undo puts back what the fault broke (start, resume, heal) and returns
+// when that was asked; false, with the error recorded, when it failed.
+func (c *cycle) undo() (time.Time, bool) {
 	ok, asked, err := c.rest.restore()
 	if err != nil {
 		c.found.add(OutcomeError, err.Error())
-		return
+		return time.Time{}, false
 	}
 	if ok {
 		c.res.Restored = true
@@ -98,12 +113,7 @@ func (c *cycle) rejoin(ctx context.Context, wanted func(Healthy) bool) {
 		asked = time.Now()
 	}
 	c.restored = asked
-	if c.recovered.IsZero() {
-		c.recovered = asked
-	}
-	if at, ok := c.awaitHealed(ctx, wanted); ok {
-		c.res.Rejoin = ptr(Seconds(max(at.Sub(asked), 0)))
-	}
+	return asked, true
 }
 
 // awaitHealed waits, within RejoinTimeout, until the formation is healthy
