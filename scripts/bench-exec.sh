@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: how often a command's output is lost when many `incus exec` run
 # at once, for the two ways the tests can reach a container: plain `incus
-# exec`, and tests/bin/lxc (Ansible's community.general.lxd path: its exec
-# goes through tests/lib/incus_exec.py, the daemon records the output).
+# exec`, and tests/lib/incus-cli (as tests/bin/lxc; the `incus` the tests put
+# under both connection plugins): its exec goes through tests/lib/incus_exec.py,
+# the daemon records the output.
 #   scripts/bench-exec.sh [EXECS] [PARALLEL]     (defaults: 1000, 6; inventory/lab.yml's containers)
 # The operations rotate: an exec that echoes a token; an exec that reads 4 KB
 # from stdin (as Ansible's pipelining does) and echoes its checksum; a 10 MB

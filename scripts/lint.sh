@@ -18,5 +18,5 @@ for pb in playbooks/*.yml; do
 done
 
 echo "--- shellcheck"
-mapfile -t scripts < <(git ls-files --cached --others --exclude-standard '*.sh' build.sh .ci/run tests/bin/ | sort -u)
+mapfile -t scripts < <(git ls-files --cached --others --exclude-standard '*.sh' build.sh .ci/run tests/bin/ tests/lib/incus-cli | sort -u)
 shellcheck -x "${scripts[@]}"
