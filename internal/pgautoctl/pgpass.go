@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -58,8 +59,9 @@ func lineKey(line string) string {
 
 // MergePgpass puts entries first in content (libpq uses the first matching
 // line, so an older wildcard line cannot shadow them), drops older lines
-// with the same host:port:db:user, and keeps every other line as it was.
-func MergePgpass(content string, entries []PassEntry) string {
+// with the same host:port:db:user, and keeps every other line as it was,
+// except the lines of ownUsers: for them entries are the whole list.
+func MergePgpass(content string, entries []PassEntry, ownUsers ...string) string {
 	ours := map[string]bool{}
 	var out []string
 	for _, e := range entries {
@@ -67,7 +69,8 @@ func MergePgpass(content string, entries []PassEntry) string {
 		out = append(out, e.line())
 	}
 	for _, l := range strings.Split(strings.TrimRight(content, "\n"), "\n") {
-		if l == "" || ours[lineKey(l)] {
+		k := lineKey(l)
+		if l == "" || ours[k] || (k != "" && slices.Contains(ownUsers, lineUser(k))) {
 			continue
 		}
 		out = append(out, l)
@@ -75,19 +78,39 @@ func MergePgpass(content string, entries []PassEntry) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
+// lineUser returns the user field of a lineKey, unescaped.
+func lineUser(key string) string {
+	escaped, start := false, 0
+	fields := 0
+	for i, r := range key {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == ':':
+			fields++
+			if fields == 3 {
+				start = i + 1
+			}
+		}
+	}
+	return strings.NewReplacer(`\:`, `:`, `\\`, `\`).Replace(key[start:])
+}
+
 // PgpassPath is the runner user's password file.
 func (r *Runner) PgpassPath() string { return filepath.Join(r.Home, ".pgpass") }
 
-// EnsurePgpass merges entries into the user's ~/.pgpass, mode 0600 (libpq
-// ignores a file others can read). It reports whether the file changed;
-// with dryRun it only reports.
-func (r *Runner) EnsurePgpass(entries []PassEntry, dryRun bool) (bool, error) {
+// EnsurePgpass merges entries into the user's ~/.pgpass (MergePgpass), mode
+// 0600 (libpq ignores a file others can read). It reports whether the file
+// changed; with dryRun it only reports.
+func (r *Runner) EnsurePgpass(entries []PassEntry, dryRun bool, ownUsers ...string) (bool, error) {
 	path := r.PgpassPath()
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}
-	want := MergePgpass(string(old), entries)
+	want := MergePgpass(string(old), entries, ownUsers...)
 	fi, statErr := os.Stat(path)
 	modeOK := statErr == nil && fi.Mode().Perm() == 0o600
 	if want == string(old) && modeOK {

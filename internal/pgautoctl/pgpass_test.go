@@ -25,6 +25,18 @@ func TestMergePgpassPutsOursFirstAndKeepsOthers(t *testing.T) {
 	}
 }
 
+func TestMergePgpassOwnUsersKeepsOnlyTheirEntries(t *testing.T) {
+	old := "*:*:*:pgautofailover_replicator:r\n10.0.0.9:5432:*:pgautofailover_replicator:r\n10.0.0.1:5432:pg_auto_failover:autoctl_node:a\nh:1:db:u\\:x:p\n"
+	got := MergePgpass(old, []PassEntry{
+		{Host: "10.0.0.11", Port: "5432", DB: "*", User: "pgautofailover_replicator", Password: "r"},
+		{Host: "10.0.0.12", Port: "5432", DB: "*", User: "pgautofailover_replicator", Password: "r"},
+	}, "pgautofailover_replicator", "u:x")
+	want := "10.0.0.11:5432:*:pgautofailover_replicator:r\n10.0.0.12:5432:*:pgautofailover_replicator:r\n10.0.0.1:5432:pg_auto_failover:autoctl_node:a\n"
+	if got != want {
+		t.Errorf("MergePgpass =\n%s\nwant\n%s", got, want)
+	}
+}
+
 func TestLineKeyHandlesEscapes(t *testing.T) {
 	if k := lineKey(`h\:x:1:db:u:pw`); k != `h\:x:1:db:u` {
 		t.Errorf("lineKey = %q", k)

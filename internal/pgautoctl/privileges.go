@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"pgafha/internal/osuser"
 )
 
 // ErrNotRoot: the module runs as the instance's owner and cannot regain
@@ -30,23 +32,7 @@ func (r *Runner) DropPrivileges() error {
 }
 
 func (r *Runner) becomeUser() error {
-	groups := make([]int, len(r.Groups))
-	for i, g := range r.Groups {
-		groups[i] = int(g)
-	}
-	if err := syscall.Setgroups(groups); err != nil {
-		return fmt.Errorf("switch to OS user %s: set groups: %w", r.User, err)
-	}
-	if err := syscall.Setresgid(int(r.GID), int(r.GID), 0); err != nil {
-		return fmt.Errorf("switch to OS user %s: set gid: %w", r.User, err)
-	}
-	if err := syscall.Setresuid(int(r.UID), int(r.UID), 0); err != nil {
-		return fmt.Errorf("switch to OS user %s: set uid: %w", r.User, err)
-	}
-	if os.Geteuid() != int(r.UID) {
-		return fmt.Errorf("switch to OS user %s: still running as uid %d", r.User, os.Geteuid())
-	}
-	return nil
+	return osuser.User{Name: r.User, UID: r.UID, GID: r.GID, Groups: r.Groups, Home: r.Home}.Become()
 }
 
 // AsRoot runs fn as root, then switches back to the runner's user. It is

@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"pgafha/internal/osuser"
 )
 
 // Runner runs pg_autoctl as one OS user, for one PostgreSQL installation.
@@ -44,25 +44,13 @@ type Runner struct {
 // empty when exactly one PostgreSQL version is installed under
 // /usr/lib/postgresql.
 func NewRunner(userName, binDir string) (*Runner, error) {
-	u, err := user.Lookup(userName)
+	u, err := osuser.Lookup(userName)
 	if err != nil {
-		return nil, fmt.Errorf("look up OS user %q (pg_autoctl must run as the PostgreSQL owner): %w", userName, err)
+		return nil, fmt.Errorf("pg_autoctl must run as the PostgreSQL owner: %w", err)
 	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("OS user %q has a non-numeric uid/gid (%s/%s)", userName, u.Uid, u.Gid)
-	}
-	r := &Runner{User: userName, UID: uint32(uid), GID: uint32(gid), Home: u.HomeDir, Locale: "C.UTF-8"}
-	if gids, err := u.GroupIds(); err == nil {
-		for _, g := range gids {
-			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
-				r.Groups = append(r.Groups, uint32(n))
-			}
-		}
-	}
+	r := &Runner{User: userName, UID: u.UID, GID: u.GID, Groups: u.Groups, Home: u.Home, Locale: "C.UTF-8"}
 	switch me := os.Geteuid(); {
-	case me == int(uid):
+	case me == int(u.UID):
 	case me == 0:
 		r.switchUser = true
 	default:

@@ -8,8 +8,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/osuser"
 )
 
 var spec = ansible.Spec{
@@ -27,6 +29,8 @@ var spec = ansible.Spec{
 		// Unset leaves the role's limit alone; -1 means no limit.
 		{Name: "connection_limit", Type: ansible.TypeInt},
 		{Name: "state", Type: ansible.TypeStr, Default: "present", Choices: []string{"present", "absent"}},
+		// Peer authentication over a Unix socket checks the OS user.
+		{Name: "os_user", Type: ansible.TypeStr},
 	},
 }
 
@@ -38,6 +42,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 
+	if u := m.Params.String("os_user"); u != "" {
+		if err := osuser.Switch(u); err != nil {
+			return fmt.Errorf("option os_user: %w", err)
+		}
+	}
 	db, err := connect(ctx, m.Params.String("login_uri"), m.Params.String("login_password"), m.Params.IsSet("login_password"))
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"pgafha/internal/ansible"
 	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pghba"
 )
 
 var spec = ansible.Spec{
@@ -94,6 +95,21 @@ func run(ctx context.Context, m *ansible.Module) error {
 				return err
 			}
 			m.Result.Changed = true
+		}
+	}
+
+	// initdb's trust rules go, right after the create and on every run:
+	// the modules log in as postgres, pg_autoctl as autoctl_node.
+	if local.Data == pgautoctl.DataCluster {
+		changed, err := pghba.Ensure(ctx, local.PGData, o.port, m.CheckMode(),
+			pghba.NoTrust(o.osUser, []string{"postgres", local.Config["postgresql.username"]}))
+		if err != nil {
+			return fmt.Errorf("authentication files of the monitor at %s: %w", local.PGData, err)
+		}
+		if changed[0] {
+			rep.note("replace initdb's trust rules: peer over the socket for " + o.osUser + " only, scram-sha-256 on loopback")
+			rep.before["local_auth"], rep.after["local_auth"] = "trust", "peer map="+pghba.IdentMap+", scram-sha-256"
+			m.Result.Changed = m.Result.Changed || !m.CheckMode()
 		}
 	}
 

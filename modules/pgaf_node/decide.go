@@ -22,6 +22,8 @@ type registration struct {
 	// stale is a monitor record that matches this node's name or address
 	// while this host has no state for pgdata.
 	stale *pgaf.Node
+	// formation is every node of the formation, as the monitor lists it.
+	formation []pgaf.Node
 }
 
 // plan is what must change, in the order it is applied.

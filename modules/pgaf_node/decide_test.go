@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -189,10 +190,39 @@ func TestReadOptions(t *testing.T) {
 func TestPassEntries(t *testing.T) {
 	o := nodeOptions(t)
 	o.monitorPassword, o.replicationPassword = "m", "r"
-	e := passEntries(o)
+	e, own := passEntries(o, nil)
 	if len(e) != 2 || e[0] != (pgautoctl.PassEntry{Host: "10.0.0.10", Port: "5432", DB: "pg_auto_failover", User: "autoctl_node", Password: "m"}) ||
-		e[1].User != replicationUser || e[1].Host != "*" {
-		t.Errorf("passEntries = %+v", e)
+		e[1].User != replicationUser || e[1].Host != "*" || own != nil {
+		t.Errorf("passEntries without replication_hosts = %+v, %v", e, own)
+	}
+
+	// replication_hosts: the listed nodes and the ones the monitor knows,
+	// each once; the replicator's other lines are to go.
+	o.replicationPeers = []peer{{"10.0.0.11", 5432}, {"10.0.0.12", 5433}}
+	formation := []pgaf.Node{{Host: "10.0.0.11", Port: 5432}, {Host: "10.0.0.13", Port: 5432}}
+	e, own = passEntries(o, formation)
+	var got []string
+	for _, x := range e[1:] {
+		if x.User != replicationUser || x.DB != "*" || x.Password != "r" {
+			t.Errorf("replication entry %+v", x)
+		}
+		got = append(got, x.Host+":"+x.Port)
+	}
+	if want := []string{"10.0.0.11:5432", "10.0.0.12:5433", "10.0.0.13:5432"}; !slices.Equal(got, want) || !slices.Equal(own, []string{replicationUser}) {
+		t.Errorf("replication entries %v (own %v), want %v", got, own, want)
+	}
+}
+
+func TestParsePeer(t *testing.T) {
+	for in, want := range map[string]peer{"10.0.0.11:5432": {"10.0.0.11", 5432}, "node-2:6543": {"node-2", 6543}, "fd00::2:5432": {"fd00::2", 5432}, "[fd00::2]:5432": {"fd00::2", 5432}} {
+		if got, err := parsePeer(in); err != nil || got != want {
+			t.Errorf("parsePeer(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"10.0.0.11", ":5432", "h:0", "h:70000", "h x:5432", "h\n:5432", "h:port"} {
+		if _, err := parsePeer(in); err == nil {
+			t.Errorf("parsePeer(%q) accepted", in)
+		}
 	}
 }
 

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
-	"pgafha/internal/localpg"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pghba"
 )
 
 // hbaMarker tags the pg_hba.conf lines this module owns; pg_autoctl's own
@@ -74,43 +72,25 @@ func mergeHBA(content string, rules []string) (string, bool) {
 	return strings.Join(kept, "\n") + "\n", true
 }
 
-// ensureHBA puts the rules into the node's pg_hba.conf and reloads a running
-// PostgreSQL; if the server then reports an error in the file, the previous
-// content is put back, so a bad rule never stays half-applied.
-func ensureHBA(ctx context.Context, pgdata string, port int, rules []string, dryRun bool) (bool, error) {
-	path := filepath.Join(pgdata, "pg_hba.conf")
-	old, err := os.ReadFile(path)
+// authChange says which of the node's authentication edits changed something.
+type authChange struct{ noTrust, rules bool }
+
+// ensureAuth brings the node's authentication files to what the options
+// ask: initdb's trust rules replaced (pghba.NoTrust: the modules and
+// pg_autoctl log in over the socket as the instance's OS user), and the
+// hba_rules as the module's own lines. Nothing is written in check mode.
+func ensureAuth(ctx context.Context, l pgautoctl.Local, o options, dryRun bool) (authChange, error) {
+	// The modules log in as postgres, pg_autoctl as its configured user.
+	edits := []pghba.Edit{pghba.NoTrust(o.osUser, []string{"postgres", l.Config["postgresql.username"]})}
+	if o.hbaRules != nil {
+		edits = append(edits, func(f *pghba.Files) (changed bool) {
+			f.HBA, changed = mergeHBA(f.HBA, o.hbaRules)
+			return changed
+		})
+	}
+	changed, err := pghba.Ensure(ctx, l.PGData, o.port, dryRun, edits...)
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", path, err)
+		return authChange{}, fmt.Errorf("authentication files of the node at %s: %w", l.PGData, err)
 	}
-	content, changed := mergeHBA(string(old), rules)
-	if !changed || dryRun {
-		return changed, nil
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return false, err
-	}
-	if err := os.WriteFile(path, []byte(content), fi.Mode().Perm()); err != nil {
-		return false, fmt.Errorf("write %s: %w", path, err)
-	}
-	if !pgautoctl.PostgresRunning(pgdata) {
-		// The rules apply when the keeper starts PostgreSQL.
-		return true, nil
-	}
-	conn, err := localpg.Connect(ctx, port, "postgres")
-	if err != nil {
-		return true, err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var bad string
-	err = conn.QueryRow(ctx, `SELECT coalesce(string_agg(line_number || ': ' || error, '; '), '') FROM pg_hba_file_rules WHERE error IS NOT NULL`).Scan(&bad)
-	if err == nil && bad != "" {
-		_ = os.WriteFile(path, old, fi.Mode().Perm())
-		return false, fmt.Errorf("PostgreSQL rejects pg_hba.conf with these rules (%s): previous content restored", bad)
-	}
-	if _, err := conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
-		return true, fmt.Errorf("reload PostgreSQL after changing pg_hba.conf: %w", err)
-	}
-	return true, nil
+	return authChange{noTrust: changed[0], rules: len(changed) > 1 && changed[1]}, nil
 }

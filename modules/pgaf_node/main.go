@@ -27,6 +27,7 @@ var spec = ansible.Spec{
 		{Name: "keeper_settings", Type: ansible.TypeDict},
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "register_after", Type: ansible.TypeList, Elements: ansible.TypeStr},
+		{Name: "replication_hosts", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		localnode.ServiceOption("pg_autoctl-node"),
 		{Name: "destroy", Type: ansible.TypeBool, Default: false},
 		{Name: "allow_single_node", Type: ansible.TypeBool, Default: false},
@@ -97,7 +98,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 	// Passwords first: the create (registration, pg_basebackup) reads them.
-	pgpassChanged, err := r.EnsurePgpass(passEntries(o), m.CheckMode())
+	entries, ownUsers := passEntries(o, reg.formation)
+	pgpassChanged, err := r.EnsurePgpass(entries, m.CheckMode(), ownUsers...)
 	if err != nil {
 		return err
 	}
@@ -109,12 +111,12 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if err := predictPassword(ctx, o, local, reg, rep); err != nil {
 			return err
 		}
-		if p.create == "" && local.Data == pgautoctl.DataCluster && o.hbaRules != nil {
-			changed, err := ensureHBA(ctx, local.PGData, o.port, o.hbaRules, true)
+		if p.create == "" && local.Data == pgautoctl.DataCluster {
+			ac, err := ensureAuth(ctx, local, o, true)
 			if err != nil {
 				return err
 			}
-			rep.hba(changed)
+			rep.auth(ac)
 		}
 		if manageUnit {
 			sp, err := localnode.EnsureService(ctx, r, unit, false, true)
@@ -152,13 +154,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if len(p.configSets) > 0 || len(p.metadata) > 0 {
 		m.Result.Changed = true
 	}
-	if o.hbaRules != nil {
-		changed, err := ensureHBA(ctx, local.PGData, o.port, o.hbaRules, false)
+	if local.Data == pgautoctl.DataCluster {
+		ac, err := ensureAuth(ctx, local, o, false)
 		if err != nil {
 			return err
 		}
-		rep.hba(changed)
-		m.Result.Changed = m.Result.Changed || changed
+		rep.auth(ac)
+		m.Result.Changed = m.Result.Changed || ac.noTrust || ac.rules
 	}
 
 	// Running: the unit runs the keeper; wait for a stable state, then

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"pgafha/internal/monitorconn"
@@ -25,6 +26,7 @@ func observe(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, l pgau
 	if err != nil {
 		return reg, err
 	}
+	reg.formation = nodes
 	if l.Config != nil && l.HasState {
 		ln, err := r.ShowLocalState(ctx, l.PGData)
 		if err != nil {
@@ -79,9 +81,12 @@ func formationURI(ctx context.Context, mon *pgaf.Monitor, o options) string {
 }
 
 // passEntries are the ~/.pgpass lines this node needs: autoctl_node on the
-// monitor, and pgautofailover_replicator on whichever node is primary.
-func passEntries(o options) []pgautoctl.PassEntry {
-	var e []pgautoctl.PassEntry
+// monitor, and pgautofailover_replicator on whichever node is primary. With
+// replication_hosts, that password is offered only to the formation's data
+// nodes, the ones listed and the ones the monitor knows (a run limited to a
+// few hosts lists only those), and ownUsers says that these are then all of
+// the replicator's lines: any other one (the wildcard, a node gone) goes.
+func passEntries(o options, formation []pgaf.Node) (entries []pgautoctl.PassEntry, ownUsers []string) {
 	if o.monitorPassword != "" {
 		port := o.monitorURI.Port()
 		if port == "" {
@@ -91,12 +96,27 @@ func passEntries(o options) []pgautoctl.PassEntry {
 		if len(db) > 0 && db[0] == '/' {
 			db = db[1:]
 		}
-		e = append(e, pgautoctl.PassEntry{Host: o.monitorURI.Hostname(), Port: port, DB: db, User: o.monitorURI.User.Username(), Password: o.monitorPassword})
+		entries = append(entries, pgautoctl.PassEntry{Host: o.monitorURI.Hostname(), Port: port, DB: db, User: o.monitorURI.User.Username(), Password: o.monitorPassword})
 	}
-	if o.replicationPassword != "" {
-		e = append(e, pgautoctl.PassEntry{Host: "*", Port: "*", DB: "*", User: replicationUser, Password: o.replicationPassword})
+	if o.replicationPassword == "" {
+		return entries, nil
 	}
-	return e
+	if o.replicationPeers == nil {
+		return append(entries, pgautoctl.PassEntry{Host: "*", Port: "*", DB: "*", User: replicationUser, Password: o.replicationPassword}), nil
+	}
+	peers := slices.Clone(o.replicationPeers)
+	for _, n := range formation {
+		peers = append(peers, peer{host: n.Host, port: n.Port})
+	}
+	seen := map[peer]bool{}
+	for _, p := range peers {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		entries = append(entries, pgautoctl.PassEntry{Host: p.host, Port: strconv.Itoa(p.port), DB: "*", User: replicationUser, Password: o.replicationPassword})
+	}
+	return entries, []string{replicationUser}
 }
 
 // replicationUser is the role pg_auto_failover streams and rewinds with.

@@ -29,6 +29,9 @@ type options struct {
 	hbaRules                                                         []string
 	// registerAfter are the nodes that must be registered before this one.
 	registerAfter []string
+	// replicationPeers are the data nodes (host, port) replication may
+	// reach; nil: any host (the ~/.pgpass wildcard).
+	replicationPeers []peer
 	// state=absent only.
 	destroy, allowSingle bool
 	catchup              time.Duration
@@ -86,6 +89,16 @@ func readOptions(p ansible.Params) (options, error) {
 	}
 	if err := checkHBARules(o.hbaRules); err != nil {
 		return o, err
+	}
+	if p.IsSet("replication_hosts") {
+		o.replicationPeers = []peer{}
+		for i, hp := range p.Strings("replication_hosts") {
+			pe, err := parsePeer(hp)
+			if err != nil {
+				return o, fmt.Errorf("replication_hosts[%d]: %w", i, err)
+			}
+			o.replicationPeers = append(o.replicationPeers, pe)
+		}
 	}
 	for _, n := range p.Strings("register_after") {
 		switch {
@@ -146,4 +159,29 @@ func monitorEndpoint(u *url.URL) string {
 		port = "5432"
 	}
 	return fmt.Sprintf("%s@%s:%s%s", u.User.Username(), u.Hostname(), port, u.Path)
+}
+
+// peer is a data node's address as ~/.pgpass matches it.
+type peer struct {
+	host string
+	port int
+}
+
+// parsePeer reads HOST:PORT, the port after the last colon (an IPv6
+// address keeps its own colons).
+func parsePeer(s string) (peer, error) {
+	i := strings.LastIndex(s, ":")
+	port, err := strconv.Atoi(s[i+1:])
+	host := strings.TrimSuffix(strings.TrimPrefix(s[:max(i, 0)], "["), "]")
+	switch {
+	case i <= 0 || err != nil || port < 1 || port > 65535:
+		return peer{}, fmt.Errorf("want HOST:PORT of a data node, got %q", s)
+	case !hostSafe(host):
+		return peer{}, fmt.Errorf("host %q must not contain spaces, quotes, backslashes or control characters", host)
+	}
+	return peer{host: host, port: port}, nil
+}
+
+func hostSafe(h string) bool {
+	return !strings.ContainsFunc(h, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\'' || r == '"' || r == '\\' })
 }

@@ -8,6 +8,7 @@ import (
 	"pgafha/internal/connstr"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pghba"
 	"pgafha/internal/service"
 )
 
@@ -69,8 +70,12 @@ func (r *report) pgpass(changed bool) {
 	}
 }
 
-func (r *report) hba(changed bool) {
-	if changed {
+func (r *report) auth(c authChange) {
+	if c.noTrust {
+		r.extra = append(r.extra, "replace initdb's trust rules: peer over the socket for "+r.o.osUser+" only, scram-sha-256 on loopback")
+		r.before["local_auth"], r.after["local_auth"] = "trust", "peer map="+pghba.IdentMap+", scram-sha-256"
+	}
+	if c.rules {
 		r.extra = append(r.extra, "update the pg_hba.conf rules managed here")
 		r.before["hba_rules"], r.after["hba_rules"] = "different", r.o.hbaRules
 	}
