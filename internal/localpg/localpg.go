@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,4 +86,28 @@ func Quietly(ctx context.Context, conn *pgx.Conn, sql string) error {
 		_, err := tx.Exec(ctx, sql)
 		return err
 	})
+}
+
+// FilesNewer lists the files (among paths; empty ones skipped) modified
+// after the server last read its configuration files: a reload makes it
+// read them again, e.g. renewed TLS certificates at unchanged paths.
+func FilesNewer(ctx context.Context, conn *pgx.Conn, paths ...string) ([]string, error) {
+	var loaded time.Time
+	if err := conn.QueryRow(ctx, "SELECT pg_conf_load_time()").Scan(&loaded); err != nil {
+		return nil, fmt.Errorf("read when PostgreSQL last loaded its configuration: %w", err)
+	}
+	var newer []string
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("look at %s: %w", p, err)
+		}
+		if fi.ModTime().After(loaded) {
+			newer = append(newer, p)
+		}
+	}
+	return newer, nil
 }

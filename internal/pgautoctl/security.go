@@ -114,20 +114,27 @@ func (s Security) Warnings() []string {
 	return w
 }
 
-// Drift lists where an existing pg_autoctl config differs from s. TLS and
-// authentication are fixed at create time by pg_autoctl; the caller decides
-// what it can correct.
-func (s Security) Drift(cfg Config) []string {
-	var d []string
+// AuthDrift says how the authentication method of an existing pg_autoctl
+// config differs from s ("" when it does not): pg_autoctl fixes it at
+// create time.
+func (s Security) AuthDrift(cfg Config) string {
 	if got := cfg["postgresql.auth_method"]; got != "" && got != s.Auth {
-		d = append(d, fmt.Sprintf("auth: created with %s, asked %s", got, s.Auth))
+		return fmt.Sprintf("auth: created with %s, asked %s", got, s.Auth)
 	}
+	return ""
+}
+
+// TLSDrift lists where the TLS setup of an existing pg_autoctl config
+// differs from s: `pg_autoctl enable ssl` (EnableSSLArgs) changes it on a
+// running node.
+func (s Security) TLSDrift(cfg Config) []string {
+	var d []string
 	active := cfg["ssl.active"] == "1"
 	if active != (s.SSL != SSLDisabled) {
 		d = append(d, fmt.Sprintf("ssl: TLS active=%v, asked %s", active, s.SSL))
 	}
-	if active && s.SSLMode != "" && cfg["ssl.sslmode"] != s.SSLMode {
-		d = append(d, fmt.Sprintf("ssl_mode: %s, asked %s", cfg["ssl.sslmode"], s.SSLMode))
+	if active && s.SSL != SSLDisabled && cfg["ssl.sslmode"] != s.EffectiveSSLMode() {
+		d = append(d, fmt.Sprintf("ssl_mode: %s, asked %s", cfg["ssl.sslmode"], s.EffectiveSSLMode()))
 	}
 	if s.SSL == SSLFiles {
 		for key, want := range map[string]string{"ssl.cert_file": s.ServerCert, "ssl.key_file": s.ServerKey, "ssl.ca_file": s.CAFile, "ssl.crl_file": s.CRLFile} {
@@ -138,6 +145,29 @@ func (s Security) Drift(cfg Config) []string {
 	}
 	slices.Sort(d)
 	return d
+}
+
+// EnableSSLArgs are the pg_autoctl arguments that bring the TLS setup of
+// the instance at pgdata to s.
+func (s Security) EnableSSLArgs(pgdata string) []string {
+	args := []string{"enable", "ssl", "--pgdata", pgdata}
+	if s.SSL == SSLDisabled {
+		return append(args, "--no-ssl")
+	}
+	// Args without --auth: TLS only.
+	return append(args, s.Args()[2:]...)
+}
+
+// VerifiesServers says whether connections check the server certificate
+// against the CA (verify-ca, verify-full), and whether its names too.
+func (s Security) VerifiesServers() (chain, names bool) {
+	switch s.EffectiveSSLMode() {
+	case "verify-full":
+		return true, true
+	case "verify-ca":
+		return true, false
+	}
+	return false, false
 }
 
 // EffectiveSSLMode is the sslmode pg_autoctl puts in connection strings

@@ -60,12 +60,26 @@ func TestSecurityWarnsOnlyWhenInsecure(t *testing.T) {
 
 func TestSecurityDrift(t *testing.T) {
 	cfg := Config{"postgresql.auth_method": "trust", "ssl.active": "1", "ssl.sslmode": "require"}
-	if d := (Security{Auth: AuthTrust, SSL: SSLSelfSigned}).Drift(cfg); len(d) != 0 {
-		t.Errorf("same setup drifts: %v", d)
+	same := Security{Auth: AuthTrust, SSL: SSLSelfSigned}
+	if a, d := same.AuthDrift(cfg), same.TLSDrift(cfg); a != "" || len(d) != 0 {
+		t.Errorf("same setup drifts: %q %v", a, d)
 	}
-	d := Security{Auth: AuthSCRAM, SSL: SSLDisabled}.Drift(cfg)
-	if len(d) != 2 {
-		t.Errorf("drift = %v, want auth and ssl", d)
+	other := Security{Auth: AuthSCRAM, SSL: SSLDisabled}
+	if a, d := other.AuthDrift(cfg), other.TLSDrift(cfg); a == "" || len(d) != 1 {
+		t.Errorf("drift = %q %v, want auth and ssl", a, d)
+	}
+	// self-signed → the formation CA's files: what enable ssl changes.
+	ca := Security{Auth: AuthTrust, SSL: SSLFiles, ServerCert: "/t/server.crt", ServerKey: "/t/server.key", CAFile: "/t/ca.crt"}
+	d := ca.TLSDrift(cfg)
+	if len(d) != 4 || !strings.Contains(strings.Join(d, ";"), "ssl_mode: require, asked verify-full") {
+		t.Errorf("self-signed → CA drift = %v", d)
+	}
+	want := "enable ssl --pgdata /pg --server-cert /t/server.crt --server-key /t/server.key --ssl-ca-file /t/ca.crt"
+	if got := strings.Join(ca.EnableSSLArgs("/pg"), " "); got != want {
+		t.Errorf("EnableSSLArgs = %q, want %q", got, want)
+	}
+	if chain, names := ca.VerifiesServers(); !chain || !names {
+		t.Errorf("VerifiesServers with a CA = %v %v", chain, names)
 	}
 }
 

@@ -102,7 +102,7 @@ type report struct {
 func newReport(o options, l pgautoctl.Local, p plan) *report {
 	rep := &report{before: map[string]any{}, after: map[string]any{}, pgdata: l.PGData, port: o.port, restart: p.restart}
 	sslmode, ca, crl := o.sec.EffectiveSSLMode(), o.sec.CAFile, o.sec.CRLFile
-	if l.Config != nil && p.create == "" {
+	if l.Config != nil && p.create == "" && len(p.tls) == 0 {
 		sslmode, ca, crl = l.Config["ssl.sslmode"], l.Config["ssl.ca_file"], l.Config["ssl.crl_file"]
 	}
 	rep.uri = monitorURI(o.hostname, o.port, sslmode, ca, crl)
@@ -119,6 +119,10 @@ func newReport(o options, l pgautoctl.Local, p plan) *report {
 	for _, kv := range p.configSets {
 		rep.note(fmt.Sprintf("set %s to %s", kv[0], kv[1]))
 		rep.before[kv[0]], rep.after[kv[0]] = l.Config[kv[0]], kv[1]
+	}
+	if len(p.tls) > 0 {
+		rep.note("change the TLS setup (pg_autoctl enable ssl): " + strings.Join(p.tls, "; "))
+		rep.before["tls"], rep.after["tls"] = l.Config["ssl.sslmode"]+" "+l.Config["ssl.cert_file"], o.sec.EffectiveSSLMode()+" "+o.sec.ServerCert
 	}
 	return rep
 }

@@ -19,6 +19,8 @@ type plan struct {
 	configSets [][2]string // pg_autoctl config keys to change
 	// restart: a changed setting takes effect at the next pg_autoctl start.
 	restart bool
+	// tls lists how the TLS setup differs (pg_autoctl enable ssl changes it).
+	tls []string
 }
 
 // decide refuses anything at pgdata that is not (the beginnings of) a
@@ -44,9 +46,10 @@ func decide(l pgautoctl.Local, o options) (plan, error) {
 	if got, _ := strconv.Atoi(l.Config["postgresql.port"]); got != o.port {
 		return p, fmt.Errorf("the monitor at %s runs on port %d, asked pgport=%d: changing the port of an existing monitor is not supported (every node's monitor URI would change)", l.PGData, got, o.port)
 	}
-	if d := o.sec.Drift(l.Config); len(d) > 0 {
-		return p, fmt.Errorf("the monitor at %s was created with other security settings (%s); pg_autoctl fixes them at create time: recreate the monitor, or align the options with the existing setup", l.PGData, strings.Join(d, "; "))
+	if d := o.sec.AuthDrift(l.Config); d != "" {
+		return p, fmt.Errorf("the monitor at %s was created with another authentication method (%s); pg_autoctl fixes it at create time: recreate the monitor, or align the option with the existing setup", l.PGData, d)
 	}
+	p.tls = o.sec.TLSDrift(l.Config)
 	if l.Data != pgautoctl.DataCluster || (l.ServicePID == 0 && !hbaReady(l.PGData)) {
 		p.create = "resume"
 	}

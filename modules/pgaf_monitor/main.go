@@ -98,6 +98,14 @@ func run(ctx context.Context, m *ansible.Module) error {
 		}
 	}
 
+	// TLS: the files or the mode changed (self-signed → the formation's CA).
+	if len(p.tls) > 0 && !m.CheckMode() {
+		if local, err = localnode.ChangeTLS(ctx, r, local.PGData, o.sec); err != nil {
+			return err
+		}
+		m.Result.Changed = true
+	}
+
 	// initdb's trust rules go, right after the create and on every run:
 	// the modules log in as postgres, pg_autoctl as autoctl_node.
 	if local.Data == pgautoctl.DataCluster {
@@ -136,6 +144,23 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// The settings and the password live in the running monitor.
 	if err := converge(ctx, m, r, o, local, rep); err != nil {
 		return err
+	}
+	if o.state == "running" {
+		reloaded, err := localnode.ReloadForRenewedTLS(ctx, local.PGData, o.port, o.sec, m.CheckMode())
+		if err != nil {
+			return err
+		}
+		if reloaded {
+			rep.note("reload PostgreSQL: its certificate files changed since it read them")
+			m.Result.Changed = m.Result.Changed || !m.CheckMode()
+		}
+		// The data nodes switch next and check the monitor's certificate
+		// before they use it: it must be the new one by then.
+		if (len(p.tls) > 0 || reloaded) && !m.CheckMode() {
+			if err := localnode.AwaitServedCert(ctx, o.hostname, o.port, o.sec); err != nil {
+				return err
+			}
+		}
 	}
 	rep.write(m)
 	return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"pgafha/internal/localnode"
+	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 )
 
@@ -48,5 +50,37 @@ func applyLocal(ctx context.Context, r *pgautoctl.Runner, l pgautoctl.Local, p p
 	if (len(p.configSets) > 0 || len(p.metadata) > 0) && l.ServicePID != 0 {
 		return r.Reload(ctx, l.PGData)
 	}
+	return nil
+}
+
+// changeTLS moves the node to the asked TLS setup with pg_autoctl enable
+// ssl. A node that streams from a primary waits first until the primary
+// presents a certificate it will accept (the primary switches in its own
+// task): switching earlier would cut replication, and with it every
+// synchronous commit. enable ssl may also have moved the monitor URI, so
+// what is left to change is decided again.
+func changeTLS(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options, l *pgautoctl.Local, reg *registration, p *plan) error {
+	if reg.node != nil {
+		if primary, ok := pgaf.PrimaryOf(reg.formation, reg.node.Group); ok && primary.ID != reg.node.ID {
+			if err := localnode.AwaitServedCert(ctx, primary.Host, primary.Port, o.sec); err != nil {
+				return fmt.Errorf("before switching this standby to %s: %w", o.sec.EffectiveSSLMode(), err)
+			}
+		}
+	}
+	nl, err := localnode.ChangeTLS(ctx, r, l.PGData, o.sec)
+	if err != nil {
+		return err
+	}
+	*l = nl
+	nreg, err := observe(ctx, r, mon, nl, o)
+	if err != nil {
+		return err
+	}
+	*reg = nreg
+	np, err := decide(nl, nreg, o)
+	if err != nil {
+		return err
+	}
+	p.configSets, p.metadata = np.configSets, np.metadata
 	return nil
 }

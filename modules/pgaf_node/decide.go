@@ -35,6 +35,8 @@ type plan struct {
 	quorum     *bool       // replication quorum to set on the monitor
 	// initRunning: a running pg_autoctl is finishing the create itself.
 	initRunning bool
+	// tls lists how the TLS setup differs (pg_autoctl enable ssl changes it).
+	tls []string
 }
 
 func (p plan) policyChange() bool { return p.priority != nil || p.quorum != nil }
@@ -99,6 +101,7 @@ func decide(l pgautoctl.Local, reg registration, o options) (plan, error) {
 		}
 	}
 	p.configSets = configChanges(l.Config, o)
+	p.tls = o.sec.TLSDrift(l.Config)
 	return p, nil
 }
 
@@ -150,8 +153,8 @@ func checkIdentity(l pgautoctl.Local, o options) error {
 	if u, err := url.Parse(cfg["pg_autoctl.monitor"]); err != nil || monitorEndpoint(u) != monitorEndpoint(o.monitorURI) {
 		return fmt.Errorf("the node at %s is registered with the monitor %s, asked %s: refusing to move it to another monitor", l.PGData, endpointOf(cfg["pg_autoctl.monitor"]), monitorEndpoint(o.monitorURI))
 	}
-	if d := o.sec.Drift(cfg); len(d) > 0 {
-		return fmt.Errorf("the node at %s was created with other security settings (%s); pg_autoctl fixes them at create time: align the options with the existing setup, or drop and re-create the node", l.PGData, strings.Join(d, "; "))
+	if d := o.sec.AuthDrift(cfg); d != "" {
+		return fmt.Errorf("the node at %s was created with another authentication method (%s); pg_autoctl fixes it at create time: align the option with the existing setup, or drop and re-create the node", l.PGData, d)
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func TestDecideRefusesWhatItMustNotTouch(t *testing.T) {
 			l.Config["pg_autoctl.monitor"] = "postgres://autoctl_node@10.9.9.9:5432/pg_auto_failover"
 			return l
 		}(), registered(pgaf.StateSecondary)},
-		"other security settings": {func() pgautoctl.Local { l := existing(); l.Config["postgresql.auth_method"] = "trust"; return l }(), registered(pgaf.StateSecondary)},
+		"another authentication method": {func() pgautoctl.Local { l := existing(); l.Config["postgresql.auth_method"] = "trust"; return l }(), registered(pgaf.StateSecondary)},
 	}
 	for want, c := range cases {
 		_, err := decide(c.l, c.reg, o)
@@ -280,5 +280,19 @@ func TestStatePresentLeavesAPolicyDifferencePending(t *testing.T) {
 		if got := len(r.actions()) > 0; got != wantChange {
 			t.Errorf("state=%s: actions %q, want a change: %t", state, r.actions(), wantChange)
 		}
+	}
+}
+
+func TestDecideTLSChangeIsAPlanNotARefusal(t *testing.T) {
+	o := nodeOptions(t)
+	if p, err := decide(existing(), registered(pgaf.StateSecondary), o); err != nil || len(p.tls) != 0 {
+		t.Fatalf("same TLS setup: plan %+v, %v", p, err)
+	}
+	// A self-signed node asked to use the formation CA's files.
+	o.sec = pgautoctl.Security{Auth: pgautoctl.AuthSCRAM, SSL: pgautoctl.SSLFiles,
+		ServerCert: "/t/server.crt", ServerKey: "/t/server.key", CAFile: "/t/ca.crt"}
+	p, err := decide(existing(), registered(pgaf.StateSecondary), o)
+	if err != nil || !strings.Contains(strings.Join(p.tls, ";"), "asked verify-full") {
+		t.Errorf("self-signed → CA: plan %+v, %v", p, err)
 	}
 }

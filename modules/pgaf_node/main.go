@@ -125,6 +125,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 			}
 			rep.service(unit, sp)
 		}
+		if p.create == "" && len(p.tls) == 0 {
+			reload, err := localnode.ReloadForRenewedTLS(ctx, local.PGData, o.port, o.sec, true)
+			if err != nil {
+				return err
+			}
+			rep.tlsReload(reload)
+		}
 		rep.write(m, reg.node, formationURI(ctx, mon, o))
 		return nil
 	}
@@ -147,6 +154,12 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if err := passwordAfterCreate(ctx, o, local, reg, rep); err != nil {
 			return err
 		}
+	}
+	if len(p.tls) > 0 {
+		if err := changeTLS(ctx, r, mon, o, &local, &reg, &p); err != nil {
+			return err
+		}
+		m.Result.Changed = true
 	}
 	if err := applyLocal(ctx, r, local, p); err != nil {
 		return err
@@ -179,6 +192,18 @@ func run(ctx context.Context, m *ansible.Module) error {
 			return err
 		}
 		reg.node = &n
+		reloaded, err := localnode.ReloadForRenewedTLS(ctx, local.PGData, o.port, o.sec, false)
+		if err != nil {
+			return err
+		}
+		rep.tlsReload(reloaded)
+		m.Result.Changed = m.Result.Changed || reloaded
+		// A standby switching next verifies this node's certificate first.
+		if len(p.tls) > 0 || reloaded {
+			if err := localnode.AwaitServedCert(ctx, o.hostname, o.port, o.sec); err != nil {
+				return err
+			}
+		}
 	} else if p.policyChange() {
 		rep.pending = "candidate_priority/replication_quorum are corrected with state=running"
 	}

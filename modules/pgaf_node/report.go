@@ -42,6 +42,10 @@ func (r *report) plan(p plan, l pgautoctl.Local, reg registration) {
 	if p.initRunning {
 		r.steps = append(r.steps, "let the running pg_autoctl finish the create")
 	}
+	if len(p.tls) > 0 {
+		r.steps = append(r.steps, "change the TLS setup (pg_autoctl enable ssl): "+strings.Join(p.tls, "; "))
+		r.before["tls"], r.after["tls"] = l.Config["ssl.sslmode"]+" "+l.Config["ssl.cert_file"], r.o.sec.EffectiveSSLMode()+" "+r.o.sec.ServerCert
+	}
 	for _, kv := range p.configSets {
 		r.steps = append(r.steps, fmt.Sprintf("set %s", kv[0]))
 		r.before[kv[0]], r.after[kv[0]] = redact(l.Config[kv[0]]), redact(kv[1])
@@ -67,6 +71,12 @@ func (r *report) pgpass(changed bool) {
 	if changed {
 		r.extra = append(r.extra, "update ~/.pgpass of "+r.o.osUser)
 		r.before["pgpass"], r.after["pgpass"] = "missing or different entries", "monitor and replication entries"
+	}
+}
+
+func (r *report) tlsReload(reloaded bool) {
+	if reloaded {
+		r.extra = append(r.extra, "reload PostgreSQL: its certificate files changed since it read them")
 	}
 }
 

@@ -5,6 +5,10 @@
 #   - known test secrets (below) replace the lab placeholders; that run is at -vvv;
 #   - TLS: the app user logs in from the Incus host with sslmode=require, a
 #     non-TLS connection to a data node is refused; SCRAM: a wrong password is refused;
+#   - no trust rule for local or loopback connections on any member: root in a
+#     container is refused over the socket and over 127.0.0.1, the postgres OS
+#     user gets in (peer), pg_autoctl show state works; ~/.pgpass offers the
+#     replication password to the data nodes only;
 #   - the app role and database exist; a changed app password is applied and
 #     reported changed, the original is restored the same way, then changed=0;
 #   - the failover test (playbooks/failover_test.yml) runs at -vvv with the secrets;
@@ -22,6 +26,8 @@ source tests/lib/lab.sh
 INV=tests/inventory/e2e.yml
 PROJECT=pgaf-e2e
 PRIMARY_IPS=10.66.1.11,10.66.1.12
+MON_PGDATA=/var/lib/postgresql/15/pgaf-monitor
+NODE_PGDATA=/var/lib/postgresql/15/pgaf-node
 # Known, distinctive test secrets (plain text is fine for a test): the leak
 # checks look for them. They only live in the e2e formation during this test.
 S_AUTOCTL=e2e-autoctl-Qx7vN3kd9W
@@ -51,7 +57,9 @@ json.dump({"vault_pg_autoctl_password": sys.argv[2], "vault_pg_replication_passw
            "vault_pg_app_password": sys.argv[4]}, open(sys.argv[1], "w"))
 PY
 
-mon_sql() { lxc --project "$PROJECT" exec local:pgaf-monitor -- runuser -u postgres -- sh -c "cd && psql -X -At -d pg_auto_failover -c \"$1\""; }
+# ct CONTAINER CMD...: a command in an e2e container, as root.
+ct() { lxc --project "$PROJECT" exec "local:$1" -- "${@:2}"; }
+mon_sql() { ct pgaf-monitor runuser -u postgres -- sh -c "cd && psql -X -At -d pg_auto_failover -c \"$1\""; }
 healthy() { [[ $(mon_sql "select count(*) filter (where reportedstate = goalstate and health = 1) from pgautofailover.node") == 2 ]]; }
 # app_psql PASSWORD SSLMODE SQL [HOSTS]: a client on the Incus host, as the app user.
 app_psql() {
@@ -124,6 +132,28 @@ check "SCRAM: a wrong password is refused"
 out=$(app_psql wrong-password require "select 1") && fail "wrong password accepted: $out"
 assert_contains "$out" "password authentication failed" "login with a wrong password"
 assert_eq "$(mon_sql "select rolpassword ~ '^SCRAM-SHA-256' from pg_authid where rolname = 'autoctl_node'")" t "autoctl_node stored as SCRAM"
+
+check "no trust for local or loopback connections on any member: root is refused, the postgres OS user gets in"
+for c in pgaf-monitor pgaf-primary pgaf-replica; do
+	pgdata=$NODE_PGDATA db=postgres
+	[[ $c == pgaf-monitor ]] && pgdata=$MON_PGDATA db=pg_auto_failover
+	left=$(ct "$c" cat "$pgdata/pg_hba.conf" | awk '!/^[[:space:]]*#/ && $NF == "trust" && ($1 == "local" || $4 == "127.0.0.1/32" || $4 == "::1/128")')
+	[[ -z $left ]] || fail "$c: trust rules left for local or loopback connections: $left"
+	out=$(ct "$c" psql -X -At -w -U postgres -d "$db" -c 'select 1' </dev/null 2>&1) && fail "$c: root logged in over the socket: $out"
+	assert_contains "$out" "Peer authentication failed" "root over the socket on $c"
+	out=$(ct "$c" psql -X -At -w -h 127.0.0.1 -U postgres -d "$db" -c 'select 1' </dev/null 2>&1) && fail "$c: root logged in over loopback: $out"
+	assert_contains "$out" "no password supplied" "root over loopback on $c"
+	assert_eq "$(ct "$c" runuser -u postgres -- psql -X -At -d "$db" -c 'select 1' </dev/null)" 1 "the postgres OS user over the socket on $c"
+done
+out=$(ct pgaf-monitor runuser -u postgres -- sh -c "cd && pg_autoctl show state --pgdata $MON_PGDATA" 2>&1) || fail "pg_autoctl show state on the monitor: $out"
+assert_contains "$out" "primary" "pg_autoctl show state on the monitor"
+
+check "the postgres user's .pgpass offers the replication password to the formation's data nodes only"
+for c in pgaf-primary pgaf-replica; do
+	# Host, port and database of each replicator line: never its password.
+	got=$(ct "$c" cat /var/lib/postgresql/.pgpass | awk -F: '$4 == "pgautofailover_replicator" { print $1 ":" $2 ":" $3 }' | sort | paste -sd' ')
+	assert_eq "$got" "10.66.1.11:5432:* 10.66.1.12:5432:*" "replication entries in ~/.pgpass of $c"
+done
 
 check "a changed app password is applied and reported changed; the new one works, the old one not"
 playbook rotate --tags node -e "@$tmp/secrets.json" -e "vault_pg_app_password=$S_APP_NEW"

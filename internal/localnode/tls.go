@@ -1,0 +1,81 @@
+package localnode
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"pgafha/internal/localpg"
+	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pgtls"
+)
+
+// ChangeTLS brings the TLS setup of the instance at pgdata to sec with
+// `pg_autoctl enable ssl` (which signals a running pg_autoctl to rewrite
+// PostgreSQL's settings and reload; a standby also restarts to use the new
+// replication settings), then checks that the config says so.
+func ChangeTLS(ctx context.Context, r *pgautoctl.Runner, pgdata string, sec pgautoctl.Security) (pgautoctl.Local, error) {
+	if _, err := r.Run(ctx, nil, sec.EnableSSLArgs(pgdata)...); err != nil {
+		return pgautoctl.Local{}, fmt.Errorf("change the TLS setup of %s: %w", pgdata, err)
+	}
+	l, err := r.Inspect(pgdata)
+	if err != nil {
+		return l, err
+	}
+	if d := sec.TLSDrift(l.Config); len(d) > 0 {
+		return l, fmt.Errorf("pg_autoctl enable ssl left the TLS setup of %s different from what was asked: %s", pgdata, strings.Join(d, "; "))
+	}
+	return l, nil
+}
+
+// AwaitServedCert waits (bounded by ctx) until the server at host:port
+// presents a certificate that connections made with sec accept: before
+// that, a client that verifies it would be refused. Nothing to wait for
+// when sec does not verify servers.
+func AwaitServedCert(ctx context.Context, host string, port int, sec pgautoctl.Security) error {
+	chain, names := sec.VerifiesServers()
+	if !chain {
+		return nil
+	}
+	roots, err := pgtls.Roots(sec.CAFile)
+	if err != nil {
+		return err
+	}
+	for {
+		vctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = pgtls.Verify(vctx, host, port, roots, names)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the server at %s:%d does not present a certificate that %s with %s accepts: %w", host, port, sec.EffectiveSSLMode(), sec.CAFile, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// ReloadForRenewedTLS reloads the running PostgreSQL on port when a
+// certificate file of sec changed after it read its configuration (a
+// renewal keeps the paths, so nothing else would make it read them). It
+// reports whether a reload was (or, with dryRun, would be) needed.
+func ReloadForRenewedTLS(ctx context.Context, pgdata string, port int, sec pgautoctl.Security, dryRun bool) (bool, error) {
+	if sec.SSL != pgautoctl.SSLFiles || !pgautoctl.PostgresRunning(pgdata) {
+		return false, nil
+	}
+	conn, err := localpg.Connect(ctx, port, "postgres")
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	newer, err := localpg.FilesNewer(ctx, conn, sec.ServerCert, sec.ServerKey, sec.CAFile, sec.CRLFile)
+	if err != nil || len(newer) == 0 || dryRun {
+		return len(newer) > 0, err
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return true, fmt.Errorf("reload PostgreSQL for the renewed %s: %w", strings.Join(newer, ", "), err)
+	}
+	return true, nil
+}
