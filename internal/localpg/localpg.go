@@ -102,6 +102,9 @@ func FilesNewer(ctx context.Context, conn *pgx.Conn, paths ...string) ([]string,
 			continue
 		}
 		fi, err := os.Stat(p)
+		if os.IsNotExist(err) {
+			continue // nothing there to read again
+		}
 		if err != nil {
 			return nil, fmt.Errorf("look at %s: %w", p, err)
 		}

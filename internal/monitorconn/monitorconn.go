@@ -25,13 +25,9 @@ func Options() []ansible.Option {
 	}
 }
 
-// URI returns monitor_uri with monitor_password put in as the password of
-// the URI's user.
-func URI(p ansible.Params) (string, error) {
-	return withPassword(p.String("monitor_uri"), p.String("monitor_password"))
-}
-
-func withPassword(uri, password string) (string, error) {
+// WithPassword puts password into uri (a postgres:// URI) as the
+// password of its user; an empty password leaves uri as it is.
+func WithPassword(uri, password string) (string, error) {
 	if password == "" {
 		return uri, nil
 	}
@@ -51,7 +47,7 @@ func Connect(ctx context.Context, p ansible.Params) (*pgaf.Monitor, error) {
 // Dial reaches the monitor at uri (password, if any, put into it) within
 // pgaf.FirstContactTimeout and checks that the formation exists.
 func Dial(ctx context.Context, uri, password, formation string) (*pgaf.Monitor, error) {
-	uri, err := withPassword(uri, password)
+	uri, err := WithPassword(uri, password)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ type Monitor struct {
 	conn    *pgx.Conn
 	cfg     *pgx.ConnConfig
 	version string
-	sslmode string
+	tls     TLSParams
 }
 
 // Connect opens a connection to the monitor at uri and checks that it really
@@ -51,7 +51,7 @@ func Connect(ctx context.Context, uri string) (*Monitor, error) {
 	if err != nil {
 		return nil, connectError(cfg, err)
 	}
-	m := &Monitor{conn: conn, cfg: cfg, sslmode: SSLModeOf(uri)}
+	m := &Monitor{conn: conn, cfg: cfg, tls: TLSOf(uri)}
 	if err := m.checkExtension(ctx); err != nil {
 		_ = conn.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -65,31 +65,69 @@ func (m *Monitor) Close(ctx context.Context) error { return m.conn.Close(ctx) }
 // Version is the installed pgautofailover extension version, e.g. "2.0".
 func (m *Monitor) Version() string { return m.version }
 
-// SSLMode is the sslmode the monitor URI asked for, "" if none.
-func (m *Monitor) SSLMode() string { return m.sslmode }
-
 // Target names the server and role in messages: "autoctl_node@127.0.0.1:5432/pg_auto_failover".
 func (m *Monitor) Target() string { return target(m.cfg) }
 
-var kvSSLMode = regexp.MustCompile(`(?:^|\s)sslmode\s*=\s*'?([a-z-]+)`)
+// TLS is what the monitor URI asked of TLS: the formation's other
+// connections ask the same.
+func (m *Monitor) TLS() TLSParams { return m.tls }
 
-// SSLModeOf returns the sslmode set in a URI or keyword/value connection
-// string, "" when it sets none.
-func SSLModeOf(conn string) string {
+// TLSParams are the libpq TLS settings of a connection string ("" when not set).
+type TLSParams struct {
+	Mode, RootCert, CRL string
+}
+
+// Conninfo renders the set ones as keyword=value pairs, each after a space.
+func (t TLSParams) Conninfo() string {
+	var b strings.Builder
+	for _, kv := range [][2]string{{"sslmode", t.Mode}, {"sslrootcert", t.RootCert}, {"sslcrl", t.CRL}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, " %s='%s'", kv[0], strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(kv[1]))
+		}
+	}
+	return b.String()
+}
+
+var kvTLS = regexp.MustCompile(`(?:^|\s)(sslmode|sslrootcert|sslcrl)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))`)
+
+// TLSOf returns the TLS settings of a URI or keyword/value connection string.
+func TLSOf(conn string) TLSParams {
+	var t TLSParams
+	set := func(k, v string) {
+		switch k {
+		case "sslmode":
+			t.Mode = v
+		case "sslrootcert":
+			t.RootCert = v
+		case "sslcrl":
+			t.CRL = v
+		}
+	}
 	if strings.HasPrefix(conn, "postgres://") || strings.HasPrefix(conn, "postgresql://") {
 		// Only the query matters; url.Parse would reject some multi-host forms.
 		_, query, _ := strings.Cut(conn, "?")
 		q, err := url.ParseQuery(query)
 		if err != nil {
-			return ""
+			return t
 		}
-		return q.Get("sslmode")
+		for _, k := range []string{"sslmode", "sslrootcert", "sslcrl"} {
+			set(k, q.Get(k))
+		}
+		return t
 	}
-	if m := kvSSLMode.FindStringSubmatch(conn); m != nil {
-		return m[1]
+	for _, m := range kvTLS.FindAllStringSubmatch(conn, -1) {
+		v := m[3]
+		if v == "" {
+			v = strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(m[2])
+		}
+		set(m[1], v)
 	}
-	return ""
+	return t
 }
+
+// SSLModeOf returns the sslmode set in a URI or keyword/value connection
+// string, "" when it sets none.
+func SSLModeOf(conn string) string { return TLSOf(conn).Mode }
 
 func target(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)

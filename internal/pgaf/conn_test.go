@@ -87,3 +87,23 @@ func TestPrimaryErrorMapsNoWritableNode(t *testing.T) {
 		t.Errorf("%v wraps ErrNoPrimary", other)
 	}
 }
+
+func TestTLSOf(t *testing.T) {
+	for conn, want := range map[string]TLSParams{
+		"postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover?sslmode=verify-full&sslrootcert=/t/ca.crt": {Mode: "verify-full", RootCert: "/t/ca.crt"},
+		"postgres://h1:5432,h2:5432/app?target_session_attrs=read-write&sslmode=require":                   {Mode: "require"},
+		`host=h sslmode=verify-ca sslrootcert='/a b/ca\'s.crt' sslcrl=/t/crl.pem`:                          {Mode: "verify-ca", RootCert: `/a b/ca's.crt`, CRL: "/t/crl.pem"},
+		"host=h dbname=x": {},
+	} {
+		if got := TLSOf(conn); got != want {
+			t.Errorf("TLSOf(%q) = %+v, want %+v", conn, got, want)
+		}
+	}
+	p := TLSParams{Mode: "verify-full", RootCert: `/a b/ca's.crt`}
+	if got, want := p.Conninfo(), ` sslmode='verify-full' sslrootcert='/a b/ca\'s.crt'`; got != want {
+		t.Errorf("Conninfo = %q, want %q", got, want)
+	}
+	if got := TLSOf("host=h" + p.Conninfo()); got != p {
+		t.Errorf("round trip: %+v", got)
+	}
+}

@@ -62,17 +62,19 @@ func (m *Monitor) FormationNames(ctx context.Context) ([]string, error) {
 }
 
 // FormationURI is the multi-host connection string applications use
-// (target_session_attrs=read-write). sslmode "" means the one the monitor
-// URI uses, else "prefer" as pg_autoctl does. The URI carries no password.
+// (target_session_attrs=read-write). sslmode "" means the TLS settings the
+// monitor URI uses (sslmode, and the CA and CRL files of a verifying mode),
+// else "prefer" as pg_autoctl does. The URI carries no password.
 func (m *Monitor) FormationURI(ctx context.Context, formation, sslmode string) (string, error) {
+	t := TLSParams{Mode: sslmode}
 	if sslmode == "" {
-		sslmode = m.sslmode
+		t = m.tls
 	}
-	if sslmode == "" {
-		sslmode = "prefer"
+	if t.Mode == "" {
+		t.Mode = "prefer"
 	}
 	var uri *string
-	err := m.conn.QueryRow(ctx, `select pgautofailover.formation_uri($1, 'default', $2)`, formation, sslmode).Scan(&uri)
+	err := m.conn.QueryRow(ctx, `select pgautofailover.formation_uri($1, 'default', $2, $3, $4)`, formation, t.Mode, t.RootCert, t.CRL).Scan(&uri)
 	if err != nil {
 		return "", fmt.Errorf("formation URI of %q: %w", formation, err)
 	}

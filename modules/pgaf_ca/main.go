@@ -105,7 +105,9 @@ func readOptions(p ansible.Params) (options, error) {
 			if !ok || s == "" || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == '/' || r == '\\' }) {
 				return o, fmt.Errorf("members[%s]: %v is not a host name or address", name, x)
 			}
-			o.members[name] = append(o.members[name], s)
+			if !slices.Contains(o.members[name], s) {
+				o.members[name] = append(o.members[name], s)
+			}
 		}
 	}
 	return o, nil

@@ -13,7 +13,7 @@ func args(dir string) map[string]any {
 	return map[string]any{
 		"dir": dir,
 		"members": map[string]any{
-			"pgaf-monitor": []any{"10.66.0.10", "pgaf-monitor"},
+			"pgaf-monitor": []any{"10.66.0.10", "pgaf-monitor", "10.66.0.10"},
 			"pgaf-primary": []any{"10.66.0.11", "pgaf-primary"},
 		},
 	}

@@ -26,7 +26,7 @@ type monitorAdapter struct {
 	mon *pgaf.Monitor
 }
 
-// uri holds the password already (monitorconn.URI): reconnect needs it.
+// uri holds the password already (monitorconn.WithPassword): reconnect needs it.
 func connectMonitor(ctx context.Context, uri, formation string) (*monitorAdapter, error) {
 	mon, err := monitorconn.Dial(ctx, uri, "", formation)
 	if err != nil {

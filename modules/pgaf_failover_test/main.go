@@ -32,6 +32,7 @@ var spec = ansible.Spec{
 		{Name: "monitor_instance", Type: ansible.TypeDict},
 		{Name: "write_probe", Type: ansible.TypeBool, Default: true},
 		{Name: "probe_uri", Type: ansible.TypeStr},
+		{Name: "ssl_root_cert", Type: ansible.TypeStr},
 		{Name: "probe_user", Type: ansible.TypeStr},
 		{Name: "probe_database", Type: ansible.TypeStr},
 		{Name: "probe_password", Type: ansible.TypeStr, NoLog: true},
@@ -51,7 +52,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 
 	// Observe: the monitor and Incus must both answer before anything else.
 	m.Result.Set("outcome", outcomeSetup)
-	monitorURI, err := monitorconn.URI(m.Params)
+	// opts' URI: its sslrootcert may have been replaced (ssl_root_cert).
+	monitorURI, err := monitorconn.WithPassword(opts.monitorURI, m.Params.String("monitor_password"))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -32,23 +34,26 @@ const (
 
 // options are the validated module options.
 type options struct {
-	monitorURI   string
-	formation    string
-	rtoTarget    time.Duration
-	rejoin       time.Duration
-	instances    map[string]failover.Instance
-	project      string
-	restart      bool
-	cycles       int
-	scenario     string
-	freezeFor    time.Duration
-	downFor      time.Duration
-	monitorInst  failover.Instance
-	writeProbe   bool
-	probeURI     string
-	probeUser    string
-	probeDB      string
-	probePass    string
+	monitorURI  string
+	formation   string
+	rtoTarget   time.Duration
+	rejoin      time.Duration
+	instances   map[string]failover.Instance
+	project     string
+	restart     bool
+	cycles      int
+	scenario    string
+	freezeFor   time.Duration
+	downFor     time.Duration
+	monitorInst failover.Instance
+	writeProbe  bool
+	probeURI    string
+	probeUser   string
+	probeDB     string
+	probePass   string
+	// rootCert replaces the sslrootcert of the URIs: they name the members'
+	// copy of the CA, this test runs on the Incus host.
+	rootCert     string
 	timeout      time.Duration
 	monitorHosts []string
 }
@@ -91,6 +96,23 @@ func parseOptions(p ansible.Params) (*options, error) {
 	}
 	if o.project == "" {
 		return nil, fmt.Errorf("argument 'project' must not be empty")
+	}
+	// First: parsing a URI reads the CA file it names.
+	if o.rootCert = p.String("ssl_root_cert"); o.rootCert != "" {
+		if !filepath.IsAbs(o.rootCert) {
+			return nil, fmt.Errorf("argument 'ssl_root_cert' must be an absolute path on this host, got %q", o.rootCert)
+		}
+		if _, err := os.Stat(o.rootCert); err != nil {
+			return nil, fmt.Errorf("argument 'ssl_root_cert': %w", err)
+		}
+		if o.monitorURI, err = withRootCert(o.monitorURI, o.rootCert, "monitor_uri"); err != nil {
+			return nil, err
+		}
+		if o.probeURI != "" {
+			if o.probeURI, err = withRootCert(o.probeURI, o.rootCert, "probe_uri"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if o.monitorHosts, err = hostsOf("monitor_uri", o.monitorURI); err != nil {
 		return nil, err
@@ -270,6 +292,12 @@ func (o *options) config(ctx context.Context, mon *monitorAdapter) (failover.Con
 			return cfg, fmt.Errorf("write probe: %w (or set probe_uri)", err)
 		}
 	}
+	if o.rootCert != "" && o.probeURI == "" {
+		var err error
+		if uri, err = withRootCert(uri, o.rootCert, "the formation URI"); err != nil {
+			return cfg, err
+		}
+	}
 	uri, err := withCredentials(uri, o.probeUser, o.probePass, "probe")
 	if err != nil {
 		return cfg, err
@@ -306,5 +334,18 @@ func withCredentials(uri, user, password, prefix string) (string, error) {
 	} else {
 		u.User = url.User(user)
 	}
+	return u.String(), nil
+}
+
+// withRootCert sets sslrootcert on a URI-form connection string; what names
+// the string in errors (never echoed: it may hold a password).
+func withRootCert(uri, caFile, what string) (string, error) {
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("argument 'ssl_root_cert' needs %s in URI form (postgres://...)", what)
+	}
+	q := u.Query()
+	q.Set("sslrootcert", caFile)
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }

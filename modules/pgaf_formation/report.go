@@ -62,7 +62,7 @@ func report(ctx context.Context, m *ansible.Module, mon *pgaf.Monitor, formation
 		res.Warn("the group has no primary right now: effective synchronous_standby_names unknown")
 	} else {
 		res.Set("primary", primary.Name)
-		effective, err := primarySyncNames(ctx, primary, mon.SSLMode())
+		effective, err := primarySyncNames(ctx, primary, mon.TLS())
 		if err != nil {
 			res.Warn(fmt.Sprintf("could not read synchronous_standby_names on the primary %s (%v); showing the monitor's value", primary.Addr(), err))
 			effective = names
@@ -116,11 +116,11 @@ func diffOf(nodes []pgaf.Node, beforeNSS int, plan policyPlan) (map[string]any, 
 // monitor's health checks and lets in from the monitor host: the module
 // runs there and needs no password for it. That role allows one session,
 // so a clash with a health check is retried.
-func primarySyncNames(ctx context.Context, primary pgaf.Node, sslmode string) (string, error) {
-	if sslmode == "" {
-		sslmode = "prefer"
+func primarySyncNames(ctx context.Context, primary pgaf.Node, tls pgaf.TLSParams) (string, error) {
+	if tls.Mode == "" {
+		tls.Mode = "prefer"
 	}
-	conninfo := fmt.Sprintf("host=%s port=%d user=pgautofailover_monitor dbname=postgres sslmode=%s connect_timeout=5 application_name=pgafha", primary.Host, primary.Port, sslmode)
+	conninfo := fmt.Sprintf("host=%s port=%d user=pgautofailover_monitor dbname=postgres connect_timeout=5 application_name=pgafha", primary.Host, primary.Port) + tls.Conninfo()
 	cfg, err := pgx.ParseConfig(conninfo)
 	if err != nil {
 		return "", err

@@ -145,7 +145,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err := converge(ctx, m, r, o, local, rep); err != nil {
 		return err
 	}
-	if o.state == "running" {
+	// (In check mode a TLS change is still pending: its files are not in use.)
+	if o.state == "running" && !(m.CheckMode() && len(p.tls) > 0) {
 		reloaded, err := localnode.ReloadForRenewedTLS(ctx, local.PGData, o.port, o.sec, m.CheckMode())
 		if err != nil {
 			return err
