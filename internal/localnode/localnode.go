@@ -39,6 +39,11 @@ func Options() []ansible.Option {
 		{Name: "ssl_crl_file", Type: ansible.TypeStr},
 		{Name: "server_cert", Type: ansible.TypeStr},
 		{Name: "server_key", Type: ansible.TypeStr},
+		// Contents to keep at ssl_ca_file, server_cert and server_key (the
+		// postgres_ha role's formation CA); unset leaves those files alone.
+		{Name: "ssl_ca_pem", Type: ansible.TypeStr},
+		{Name: "server_cert_pem", Type: ansible.TypeStr},
+		{Name: "server_key_pem", Type: ansible.TypeStr, NoLog: true},
 	}...)
 }
 
@@ -75,7 +80,16 @@ func Validate(p ansible.Params, reachedBy string) error {
 	if l := p.String("listen_addresses"); strings.TrimSpace(l) == "" || !configSafe(l) {
 		return fmt.Errorf("listen_addresses must be '*' or a comma-separated list of addresses, without quotes or control characters, got %q", l)
 	}
-	return Security(p).Validate()
+	sec := Security(p)
+	for _, f := range TLSFiles(p) {
+		if f.Path == "" {
+			return fmt.Errorf("%s needs %s: the path on this host to keep it at", f.Option, f.PathOption)
+		}
+		if !strings.Contains(f.Content, "-----BEGIN ") {
+			return fmt.Errorf("%s must be PEM text (-----BEGIN ...)", f.Option)
+		}
+	}
+	return sec.Validate()
 }
 
 // configSafe reports whether v may be written into a configuration file

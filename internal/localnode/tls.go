@@ -2,10 +2,15 @@ package localnode
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"pgafha/internal/ansible"
 	"pgafha/internal/localpg"
 	"pgafha/internal/pgautoctl"
 	"pgafha/internal/pgtls"
@@ -78,4 +83,69 @@ func ReloadForRenewedTLS(ctx context.Context, pgdata string, port int, sec pgaut
 		return true, fmt.Errorf("reload PostgreSQL for the renewed %s: %w", strings.Join(newer, ", "), err)
 	}
 	return true, nil
+}
+
+// TLSFile is a certificate or key the module keeps on this host.
+type TLSFile struct {
+	Option, PathOption string // the options that give its content and its path
+	Path, Content      string
+	Mode               os.FileMode
+}
+
+// TLSFiles are the *_pem options that are set, with their paths.
+func TLSFiles(p ansible.Params) []TLSFile {
+	var out []TLSFile
+	for _, f := range []TLSFile{
+		{Option: "ssl_ca_pem", PathOption: "ssl_ca_file", Mode: 0o644},
+		{Option: "server_cert_pem", PathOption: "server_cert", Mode: 0o644},
+		{Option: "server_key_pem", PathOption: "server_key", Mode: 0o600},
+	} {
+		if f.Content = p.String(f.Option); f.Content != "" {
+			f.Path = p.String(f.PathOption)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// EnsureTLSFiles writes each file whose content differs (its directory
+// created 0700), as the user this process runs as (the instance's owner),
+// the key before its certificate so that PostgreSQL never pairs a new
+// certificate with an old key. It returns the paths that changed (or would,
+// with dryRun). A renewal keeps the paths: ReloadForRenewedTLS then makes a
+// running PostgreSQL read them.
+func EnsureTLSFiles(files []TLSFile, dryRun bool) ([]string, error) {
+	// ssl_ca_pem, server_key_pem, server_cert_pem: the key before its certificate.
+	slices.SortStableFunc(files, func(a, b TLSFile) int { return strings.Compare(b.Option, a.Option) })
+	var changed []string
+	for _, f := range files {
+		cur, err := os.ReadFile(f.Path)
+		if err == nil && string(cur) == f.Content {
+			if fi, err := os.Stat(f.Path); err == nil && fi.Mode().Perm() == f.Mode {
+				continue
+			}
+		}
+		changed = append(changed, f.Path)
+		if dryRun {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
+			return changed, fmt.Errorf("create the directory of %s: %w", f.Path, err)
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp*")
+		if err != nil {
+			return changed, fmt.Errorf("write %s: %w", f.Path, err)
+		}
+		_, werr := tmp.WriteString(f.Content)
+		cerr := tmp.Chmod(f.Mode)
+		if err := errors.Join(werr, cerr, tmp.Close()); err != nil {
+			os.Remove(tmp.Name())
+			return changed, fmt.Errorf("write %s: %w", f.Path, err)
+		}
+		if err := os.Rename(tmp.Name(), f.Path); err != nil {
+			os.Remove(tmp.Name())
+			return changed, fmt.Errorf("write %s: %w", f.Path, err)
+		}
+	}
+	return changed, nil
 }

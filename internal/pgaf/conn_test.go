@@ -91,8 +91,8 @@ func TestPrimaryErrorMapsNoWritableNode(t *testing.T) {
 func TestTLSOf(t *testing.T) {
 	for conn, want := range map[string]TLSParams{
 		"postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover?sslmode=verify-full&sslrootcert=/t/ca.crt": {Mode: "verify-full", RootCert: "/t/ca.crt"},
-		"postgres://h1:5432,h2:5432/app?target_session_attrs=read-write&sslmode=require":                   {Mode: "require"},
-		`host=h sslmode=verify-ca sslrootcert='/a b/ca\'s.crt' sslcrl=/t/crl.pem`:                          {Mode: "verify-ca", RootCert: `/a b/ca's.crt`, CRL: "/t/crl.pem"},
+		"postgres://h1:5432,h2:5432/app?target_session_attrs=read-write&sslmode=require":                    {Mode: "require"},
+		`host=h sslmode=verify-ca sslrootcert='/a b/ca\'s.crt' sslcrl=/t/crl.pem`:                           {Mode: "verify-ca", RootCert: `/a b/ca's.crt`, CRL: "/t/crl.pem"},
 		"host=h dbname=x": {},
 	} {
 		if got := TLSOf(conn); got != want {

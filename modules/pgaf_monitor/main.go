@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/localnode"
@@ -71,6 +72,17 @@ func run(ctx context.Context, m *ansible.Module) error {
 		}
 		// From here a failure still reports what was changed before it.
 		m.Result.Changed = changed && !m.CheckMode()
+	}
+
+	// The certificate files first: the create and enable ssl read them.
+	written, err := localnode.EnsureTLSFiles(localnode.TLSFiles(m.Params), m.CheckMode())
+	if len(written) > 0 {
+		rep.note("write " + strings.Join(written, ", "))
+		rep.before["tls_files"], rep.after["tls_files"] = "missing or different", written
+		m.Result.Changed = m.Result.Changed || !m.CheckMode()
+	}
+	if err != nil {
+		return err
 	}
 
 	// Act on the files (create, config), unless in check mode.

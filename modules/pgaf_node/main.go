@@ -104,9 +104,15 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 	rep.pgpass(pgpassChanged)
-	rep.plan(p, local, reg)
+	// The certificate files too: the create and enable ssl read them.
+	written, err := localnode.EnsureTLSFiles(localnode.TLSFiles(m.Params), m.CheckMode())
+	rep.tlsFiles(written)
 	// From here a failure still reports what was changed before it.
-	m.Result.Changed = pgpassChanged && !m.CheckMode()
+	m.Result.Changed = (pgpassChanged || len(written) > 0) && !m.CheckMode()
+	if err != nil {
+		return err
+	}
+	rep.plan(p, local, reg)
 	if m.CheckMode() {
 		if err := predictPassword(ctx, o, local, reg, rep); err != nil {
 			return err

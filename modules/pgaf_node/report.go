@@ -74,6 +74,13 @@ func (r *report) pgpass(changed bool) {
 	}
 }
 
+func (r *report) tlsFiles(written []string) {
+	if len(written) > 0 {
+		r.extra = append(r.extra, "write "+strings.Join(written, ", "))
+		r.before["tls_files"], r.after["tls_files"] = "missing or different", written
+	}
+}
+
 func (r *report) tlsReload(reloaded bool) {
 	if reloaded {
 		r.extra = append(r.extra, "reload PostgreSQL: its certificate files changed since it read them")
