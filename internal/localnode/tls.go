@@ -149,3 +149,29 @@ func EnsureTLSFiles(files []TLSFile, dryRun bool) ([]string, error) {
 	}
 	return changed, nil
 }
+
+// CAForCheckMode returns, in check mode when the CA file is still to be
+// written (among written), a temporary copy of its content for this run's
+// own connections, and how to remove it; "" otherwise.
+func CAForCheckMode(files []TLSFile, written []string, checkMode bool) (string, func(), error) {
+	none := func() {}
+	if !checkMode {
+		return "", none, nil
+	}
+	for _, f := range files {
+		if f.Option != "ssl_ca_pem" || !slices.Contains(written, f.Path) {
+			continue
+		}
+		tmp, err := os.CreateTemp("", "pgafha-ca-*.crt")
+		if err != nil {
+			return "", none, fmt.Errorf("stage the CA for check mode: %w", err)
+		}
+		_, werr := tmp.WriteString(f.Content)
+		if err := errors.Join(werr, tmp.Close()); err != nil {
+			os.Remove(tmp.Name())
+			return "", none, fmt.Errorf("stage the CA for check mode: %w", err)
+		}
+		return tmp.Name(), func() { os.Remove(tmp.Name()) }, nil
+	}
+	return "", none, nil
+}

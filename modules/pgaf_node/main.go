@@ -69,7 +69,22 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
-	mon, err := connectMonitor(ctx, o)
+	// The certificate files first: the monitor URI, the create and enable
+	// ssl read them. (In check mode nothing is written: the monitor is
+	// reached with a temporary copy of the CA that would be.)
+	written, err := localnode.EnsureTLSFiles(localnode.TLSFiles(m.Params), m.CheckMode())
+	rep.tlsFiles(written)
+	// From here a failure still reports what was changed before it.
+	m.Result.Changed = len(written) > 0 && !m.CheckMode()
+	if err != nil {
+		return err
+	}
+	caFile, cleanup, err := localnode.CAForCheckMode(localnode.TLSFiles(m.Params), written, m.CheckMode())
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	mon, err := connectMonitor(ctx, o, caFile)
 	if err != nil {
 		// --check before the monitor exists (it would be created earlier in
 		// the same run): predict instead of failing.
@@ -104,15 +119,8 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 	rep.pgpass(pgpassChanged)
-	// The certificate files too: the create and enable ssl read them.
-	written, err := localnode.EnsureTLSFiles(localnode.TLSFiles(m.Params), m.CheckMode())
-	rep.tlsFiles(written)
-	// From here a failure still reports what was changed before it.
-	m.Result.Changed = (pgpassChanged || len(written) > 0) && !m.CheckMode()
-	if err != nil {
-		return err
-	}
 	rep.plan(p, local, reg)
+	m.Result.Changed = m.Result.Changed || (pgpassChanged && !m.CheckMode())
 	if m.CheckMode() {
 		if err := predictPassword(ctx, o, local, reg, rep); err != nil {
 			return err

@@ -14,8 +14,14 @@ import (
 
 // connectMonitor connects as the node's keeper will (same URI, same
 // password) and checks the formation exists.
-func connectMonitor(ctx context.Context, o options) (*pgaf.Monitor, error) {
-	return monitorconn.Dial(ctx, o.monitorURI.String(), o.monitorPassword, o.formation)
+func connectMonitor(ctx context.Context, o options, caFile string) (*pgaf.Monitor, error) {
+	u := *o.monitorURI
+	if caFile != "" {
+		q := u.Query()
+		q.Set("sslrootcert", caFile)
+		u.RawQuery = q.Encode()
+	}
+	return monitorconn.Dial(ctx, u.String(), o.monitorPassword, o.formation)
 }
 
 // observe finds this node on the monitor: by the node id of its local

@@ -23,7 +23,7 @@ func remove(ctx context.Context, m *ansible.Module, o options, r *pgautoctl.Runn
 	if local.Config != nil && local.Config.Role() == "monitor" {
 		return fmt.Errorf("%s holds the monitor, not a data node: state=absent removes data nodes", o.pgdata)
 	}
-	mon, err := connectMonitor(ctx, o)
+	mon, err := connectMonitor(ctx, o, "")
 	if err != nil {
 		return err
 	}

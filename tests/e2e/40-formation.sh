@@ -7,7 +7,8 @@
 #   - a standby whose `pg_autoctl create` was killed half-way → the next run
 #     resumes and converges it;
 #   - bad input to each module and a wrong monitor URI fail clearly, nothing changes.
-# The formation is left converged with pgaf-primary as primary, for the failover test.
+# The formation is left converged with pgaf-primary as primary and self-signed
+# certificates, for 42-tls.sh.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,6 +25,10 @@ NODE_PGDATA=/var/lib/postgresql/15/pgaf-node
 PGAF_HOME=/var/lib/postgresql
 MONITOR_URI="postgres://autoctl_node@10.66.1.10:5432/pg_auto_failover?sslmode=require"
 LAB_PASSWORD=changeme-DEV-ONLY # the role's lab placeholder (vault_* unset)
+# The formation is built as the previous release built it (self-signed
+# certificates); 42-tls.sh then switches it to the formation CA under load.
+# 70-controller-debian13.sh converges fresh containers with the CA directly.
+PREVIOUS_TLS=(-e postgres_ha_ssl=self_signed)
 
 for m in pgaf_monitor pgaf_node pgaf_formation; do
 	[[ -x library/$m ]] || ./build.sh
@@ -64,7 +69,7 @@ touch_mark() {
 playbook() {
 	local name=$1 rc=0
 	shift
-	lab_playbook "$INV" "$@" >"$tmp/$name.log" 2>&1 || rc=$?
+	lab_playbook "$INV" "${PREVIOUS_TLS[@]}" "$@" >"$tmp/$name.log" 2>&1 || rc=$?
 	if [[ $rc -ne 0 ]]; then
 		tail -40 "$tmp/$name.log" >&2
 		fail "ansible-playbook $* exited $rc"
@@ -89,7 +94,7 @@ reset_formation() {
 		ct "$c" -- sh -c "systemctl disable --now pg_autoctl-monitor pg_autoctl-node >/dev/null 2>&1 || true
 			rm -f /etc/systemd/system/pg_autoctl-monitor.service /etc/systemd/system/pg_autoctl-node.service
 			systemctl daemon-reload
-			rm -rf $MON_PGDATA $NODE_PGDATA $PGAF_HOME/.config/pg_autoctl $PGAF_HOME/.local/share/pg_autoctl $PGAF_HOME/.pgpass /tmp/pg_autoctl $PGAF_HOME/15/backup"
+			rm -rf $MON_PGDATA $NODE_PGDATA $PGAF_HOME/pgafha-tls $PGAF_HOME/.config/pg_autoctl $PGAF_HOME/.local/share/pg_autoctl $PGAF_HOME/.pgpass /tmp/pg_autoctl $PGAF_HOME/15/backup"
 	done
 }
 
@@ -168,7 +173,7 @@ init_file=$PGAF_HOME/.local/share/pg_autoctl$NODE_PGDATA/pg_autoctl.init
 pid_file=/tmp/pg_autoctl$NODE_PGDATA/pg_autoctl.pid
 # The limit keeps the Incus host (which containers run) and the monitor
 # (where the data nodes' monitor URI is read), not the held primary.
-lab_playbook "$INV" --limit localhost,pgaf-monitor,pgaf-replica >"$tmp/interrupted.log" 2>&1 &
+lab_playbook "$INV" "${PREVIOUS_TLS[@]}" --limit localhost,pgaf-monitor,pgaf-replica >"$tmp/interrupted.log" 2>&1 &
 bg_pid=$!
 wait_for 240 "registration of the re-created pgaf-replica (init file)" ct pgaf-replica -- test -f "$init_file"
 wait_for 30 "pid file of its pg_autoctl create" ct pgaf-replica -- test -s "$pid_file"

@@ -183,8 +183,15 @@ for _ in $(seq 1 60); do
 done
 healthy || fail "the formation is not at rest after the failover test"
 
-check "no secret appears in any output (-vvv runs, failover report, refusal, rotation)"
+check "no secret appears in any output (-vvv runs, failover report, refusal, rotation), nor a private key of the formation CA"
 no_secret_in "$tmp"/*.log
+for key in tests/inventory/.pgafha-pki/default/*.key; do
+	[[ -e $key ]] || continue
+	body=$(sed -n 2p "$key")
+	if grep -qF -- "$body" "$tmp"/*.log; then
+		fail "the private key $(basename "$key") appears in a playbook output"
+	fi
+done
 
 check "the inventory's own passwords are put back (for the next tests)"
 playbook restore --tags monitor,node
