@@ -40,7 +40,16 @@ func lineKey(line string) string {
 	if strings.HasPrefix(strings.TrimSpace(line), "#") {
 		return ""
 	}
-	fields, escaped := 0, false
+	if c := colons(line); len(c) >= 4 {
+		return line[:c[3]]
+	}
+	return ""
+}
+
+// colons returns the offsets of the unescaped ':' of a .pgpass line.
+func colons(line string) []int {
+	var at []int
+	escaped := false
 	for i, r := range line {
 		switch {
 		case escaped:
@@ -48,13 +57,10 @@ func lineKey(line string) string {
 		case r == '\\':
 			escaped = true
 		case r == ':':
-			fields++
-			if fields == 4 {
-				return line[:i]
-			}
+			at = append(at, i)
 		}
 	}
-	return ""
+	return at
 }
 
 // MergePgpass puts entries first in content (libpq uses the first matching
@@ -80,22 +86,11 @@ func MergePgpass(content string, entries []PassEntry, ownUsers ...string) string
 
 // lineUser returns the user field of a lineKey, unescaped.
 func lineUser(key string) string {
-	escaped, start := false, 0
-	fields := 0
-	for i, r := range key {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\':
-			escaped = true
-		case r == ':':
-			fields++
-			if fields == 3 {
-				start = i + 1
-			}
-		}
+	c := colons(key)
+	if len(c) < 3 {
+		return ""
 	}
-	return strings.NewReplacer(`\:`, `:`, `\\`, `\`).Replace(key[start:])
+	return strings.NewReplacer(`\:`, `:`, `\\`, `\`).Replace(key[c[2]+1:])
 }
 
 // PgpassPath is the runner user's password file.

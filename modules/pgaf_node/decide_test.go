@@ -211,6 +211,12 @@ func TestPassEntries(t *testing.T) {
 	if want := []string{"10.0.0.11:5432", "10.0.0.12:5433", "10.0.0.13:5432"}; !slices.Equal(got, want) || !slices.Equal(own, []string{replicationUser}) {
 		t.Errorf("replication entries %v (own %v), want %v", got, own, want)
 	}
+	// A node this run removes is no longer offered the password.
+	formation[1].Name = "n3"
+	o.leaving = []string{"n3"}
+	if e, _ = passEntries(o, formation); len(e) != 3 || e[len(e)-1].Host != "10.0.0.12" {
+		t.Errorf("with n3 leaving: %+v", e)
+	}
 }
 
 func TestParsePeer(t *testing.T) {

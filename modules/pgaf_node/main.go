@@ -28,6 +28,7 @@ var spec = ansible.Spec{
 		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "register_after", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		{Name: "replication_hosts", Type: ansible.TypeList, Elements: ansible.TypeStr},
+		{Name: "leaving_nodes", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		localnode.ServiceOption("pg_autoctl-node"),
 		{Name: "destroy", Type: ansible.TypeBool, Default: false},
 		{Name: "allow_single_node", Type: ansible.TypeBool, Default: false},

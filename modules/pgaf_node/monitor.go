@@ -90,7 +90,7 @@ func formationURI(ctx context.Context, mon *pgaf.Monitor, o options) string {
 // monitor, and pgautofailover_replicator on whichever node is primary. With
 // replication_hosts, that password is offered only to the formation's data
 // nodes, the ones listed and the ones the monitor knows (a run limited to a
-// few hosts lists only those), and ownUsers says that these are then all of
+// few hosts lists only those) but the leaving ones, and ownUsers says that these are then all of
 // the replicator's lines: any other one (the wildcard, a node gone) goes.
 func passEntries(o options, formation []pgaf.Node) (entries []pgautoctl.PassEntry, ownUsers []string) {
 	if o.monitorPassword != "" {
@@ -112,7 +112,9 @@ func passEntries(o options, formation []pgaf.Node) (entries []pgautoctl.PassEntr
 	}
 	peers := slices.Clone(o.replicationPeers)
 	for _, n := range formation {
-		peers = append(peers, peer{host: n.Host, port: n.Port})
+		if !slices.Contains(o.leaving, n.Name) {
+			peers = append(peers, peer{host: n.Host, port: n.Port})
+		}
 	}
 	seen := map[peer]bool{}
 	for _, p := range peers {

@@ -30,8 +30,10 @@ type options struct {
 	// registerAfter are the nodes that must be registered before this one.
 	registerAfter []string
 	// replicationPeers are the data nodes (host, port) replication may
-	// reach; nil: any host (the ~/.pgpass wildcard).
+	// reach; nil: any host (the ~/.pgpass wildcard). leaving are the nodes
+	// this run removes: no longer peers, although the monitor lists them.
 	replicationPeers []peer
+	leaving          []string
 	// state=absent only.
 	destroy, allowSingle bool
 	catchup              time.Duration
@@ -99,6 +101,12 @@ func readOptions(p ansible.Params) (options, error) {
 			}
 			o.replicationPeers = append(o.replicationPeers, pe)
 		}
+	}
+	for _, n := range p.Strings("leaving_nodes") {
+		if !nodeName.MatchString(n) {
+			return o, fmt.Errorf("leaving_nodes: %q is not a node name (1-63 letters, digits, '.', '_' or '-')", n)
+		}
+		o.leaving = append(o.leaving, n)
 	}
 	for _, n := range p.Strings("register_after") {
 		switch {

@@ -67,14 +67,9 @@ touch_mark() {
 }
 
 playbook() {
-	local name=$1 rc=0
+	local name=$1
 	shift
-	lab_playbook "$INV" "${PREVIOUS_TLS[@]}" "$@" >"$tmp/$name.log" 2>&1 || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		tail -40 "$tmp/$name.log" >&2
-		fail "ansible-playbook $* exited $rc"
-	fi
-	assert_eq "$(lab_recap_failed "$tmp/$name.log")" 0 "failed+unreachable in the PLAY RECAP of $name"
+	lab_playbook_ok "$tmp/$name.log" "$INV" "${PREVIOUS_TLS[@]}" "$@"
 }
 
 wait_for() { # wait_for SECONDS WHAT COMMAND...

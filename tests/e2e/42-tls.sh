@@ -45,14 +45,9 @@ ct() { incus exec --project "$PROJECT" "$1" -- "${@:2}"; }
 # shellcheck disable=SC2016 # awk's own $0, $1, $2
 cfg_get() { ct "$1" awk -F' = ' -v s="[$3]" -v k="$4" '$0 == s { on = 1; next } /^\[/ { on = 0 } on && $1 == k { print $2 }' "$2"; }
 playbook() {
-	local name=$1 rc=0
+	local name=$1
 	shift
-	lab_playbook "$INV" "$@" >"$tmp/$name.log" 2>&1 || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		tail -40 "$tmp/$name.log" >&2
-		fail "ansible-playbook $* exited $rc"
-	fi
-	assert_eq "$(lab_recap_failed "$tmp/$name.log")" 0 "failed+unreachable in the PLAY RECAP of $name"
+	lab_playbook_ok "$tmp/$name.log" "$INV" "$@"
 }
 # client_psql CONNINFO: psql on the Incus host, as the app user, one query.
 client_psql() { PGPASSWORD=$LAB_PASSWORD PGCONNECT_TIMEOUT=5 psql -X -At -w "$1" -c "select 1" 2>&1; }

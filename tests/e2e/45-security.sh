@@ -68,14 +68,9 @@ app_psql() {
 }
 # playbook NAME [args...]: the lab playbook, output in $tmp/NAME.log, must succeed.
 playbook() {
-	local name=$1 rc=0
+	local name=$1
 	shift
-	lab_playbook "$INV" "$@" >"$tmp/$name.log" 2>&1 || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		tail -40 "$tmp/$name.log" >&2
-		fail "ansible-playbook $* exited $rc"
-	fi
-	assert_eq "$(lab_recap_failed "$tmp/$name.log")" 0 "failed+unreachable in the PLAY RECAP of $name"
+	lab_playbook_ok "$tmp/$name.log" "$INV" "$@"
 }
 # task_changed LOG TASK: the hosts reported changed by TASK (every occurrence).
 task_changed() {

@@ -51,11 +51,9 @@ EOF
 
 # playbook NAME EXTRA-INVENTORY [args...]: the converge with one more inventory source; must succeed.
 playbook() {
-	local name=$1 extra=$2 rc=0
+	local name=$1 extra=$2
 	shift 2
-	lab_playbook "$INV" -i "$extra" "$@" >"$tmp/$name.log" 2>&1 || rc=$?
-	[[ $rc -eq 0 ]] || { tail -40 "$tmp/$name.log"; fail "ansible-playbook ($name) exited $rc"; }
-	assert_eq "$(lab_recap_failed "$tmp/$name.log")" 0 "failed+unreachable in the PLAY RECAP of $name"
+	lab_playbook_ok "$tmp/$name.log" "$INV" -i "$extra" "$@"
 }
 # under_probe NAME EXTRA-INVENTORY: the converge with the write probe running; 0 lost.
 under_probe() {

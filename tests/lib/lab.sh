@@ -3,6 +3,7 @@
 # shared by scripts/converge-lab.sh and tests/e2e/*.sh (source it).
 #
 #   lab_playbook INVENTORY [ansible-playbook args...]   runs playbooks/postgres_ha.yml
+#   lab_playbook_ok LOG INVENTORY [args...]             the same, log in LOG, the test fails unless it passed
 #   lab_play INVENTORY PLAYBOOK [args...]                runs another playbook
 #   lab_ansible INVENTORY PATTERN [ansible args...]     ad-hoc command
 #   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
@@ -58,6 +59,22 @@ lab_playbook() {
 	local inv=$1
 	shift
 	lab_play "$inv" "$LAB_ROOT/playbooks/postgres_ha.yml" "$@"
+}
+
+# lab_playbook_ok LOG INVENTORY [ansible-playbook args...]: lab_playbook with
+# its output in LOG; the test fails (with the end of LOG) unless the run
+# succeeded with no failed or unreachable host. Needs tests/lib/assert.sh.
+lab_playbook_ok() {
+	local log=$1 rc=0
+	shift
+	lab_playbook "$@" >"$log" 2>&1 || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		tail -40 "$log" >&2
+		# The failures themselves, which the tail may have left out.
+		grep -E '^(fatal|failed): ' "$log" | cut -c1-2000 >&2 || true
+		fail "ansible-playbook ${*:2} exited $rc"
+	fi
+	assert_eq "$(lab_recap_failed "$log")" 0 "failed+unreachable in the PLAY RECAP of $(basename "$log" .log)"
 }
 
 # lab_play INVENTORY PLAYBOOK [ansible-playbook args...] runs any playbook.
