@@ -70,7 +70,7 @@ func ReloadForRenewedTLS(ctx context.Context, pgdata string, port int, sec pgaut
 	if sec.SSL != pgautoctl.SSLFiles || !pgautoctl.PostgresRunning(pgdata) {
 		return false, nil
 	}
-	conn, err := localpg.Connect(ctx, port, "postgres")
+	conn, err := localpg.ConnectWhenReady(ctx, port, "postgres")
 	if err != nil {
 		return false, err
 	}

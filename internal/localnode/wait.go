@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"pgafha/internal/localpg"
 	"pgafha/internal/pgautoctl"
 )
 
@@ -15,7 +12,7 @@ import (
 // unit was started before the module says it is not running at all.
 const ServiceGrace = 30 * time.Second
 
-// retryEvery paces the waits below: both wait on a local process starting.
+// retryEvery paces the wait below for a local process starting.
 const retryEvery = 500 * time.Millisecond
 
 // WaitForService waits for `pg_autoctl run` (started by the systemd unit
@@ -34,22 +31,6 @@ func WaitForService(ctx context.Context, r *pgautoctl.Runner, pgdata, what, serv
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wait for pg_autoctl to run the %s at %s: %w", what, pgdata, ctx.Err())
-		case <-time.After(retryEvery):
-		}
-	}
-}
-
-// ConnectWhenReady connects to the local PostgreSQL on port, retrying while
-// it is still starting up, until ctx ends.
-func ConnectWhenReady(ctx context.Context, port int, dbname string) (*pgx.Conn, error) {
-	for {
-		conn, err := localpg.Connect(ctx, port, dbname)
-		if err == nil {
-			return conn, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("wait for the local PostgreSQL on port %d to accept connections: %w (last error: %v)", port, ctx.Err(), err)
 		case <-time.After(retryEvery):
 		}
 	}

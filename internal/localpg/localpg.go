@@ -37,6 +37,23 @@ func Connect(ctx context.Context, port int, dbname string) (*pgx.Conn, error) {
 	return nil, fmt.Errorf("connect to the local PostgreSQL on port %d: %w", port, errors.Join(errs...))
 }
 
+// ConnectWhenReady connects like Connect, retrying while the server is
+// starting or restarting (pg_autoctl restarts a standby to apply new
+// replication settings, a reload may follow a TLS change), until ctx ends.
+func ConnectWhenReady(ctx context.Context, port int, dbname string) (*pgx.Conn, error) {
+	for {
+		conn, err := Connect(ctx, port, dbname)
+		if err == nil {
+			return conn, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the local PostgreSQL on port %d to accept connections: %w (last error: %v)", port, ctx.Err(), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
 // PasswordVerifies reports whether role's stored password is a SCRAM
 // verifier for password.
 func PasswordVerifies(ctx context.Context, conn *pgx.Conn, role, password string) (bool, error) {

@@ -50,7 +50,7 @@ func Ensure(ctx context.Context, pgdata string, port int, dryRun bool, edits ...
 		// The files apply when the keeper starts PostgreSQL.
 		return changed, nil
 	}
-	conn, err := localpg.Connect(ctx, port, "postgres")
+	conn, err := localpg.ConnectWhenReady(ctx, port, "postgres")
 	if err != nil {
 		return changed, err
 	}

@@ -203,13 +203,17 @@ func report(m *ansible.Module, o options, s state, p, done plan) {
 	if res.Changed {
 		res.SetDiff(ansible.Diff{Before: before, After: after})
 	}
+	what := fmt.Sprintf("%d certificates", len(done.issue))
+	if done.newCA {
+		what += " and a new CA"
+	}
 	switch {
 	case !res.Changed:
 		res.Msg = fmt.Sprintf("the CA and the certificates of %d members are as asked", len(o.members))
 	case m.CheckMode():
-		res.Msg = fmt.Sprintf("would issue %d certificates%s", len(done.issue), map[bool]string{true: " and a new CA", false: ""}[done.newCA])
+		res.Msg = "would issue " + what
 	default:
-		res.Msg = fmt.Sprintf("issued %d certificates%s", len(done.issue), map[bool]string{true: " and a new CA", false: ""}[done.newCA])
+		res.Msg = "issued " + what
 	}
 	if len(done.issue) < len(p.issue) {
 		res.Msg += fmt.Sprintf("; %d more were due", len(p.issue)-len(done.issue))

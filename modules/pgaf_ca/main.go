@@ -49,11 +49,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 	for _, w := range p.warnings {
 		m.Result.Warn(w)
 	}
-	done := plan{}
+	// In check mode the plan is the prediction; otherwise what was done,
+	// which after a failure is only the part before it.
+	done := p
 	if !m.CheckMode() && p.changed() {
 		done, err = apply(o, seen, p, time.Now(), m.AddSecret)
-	} else {
-		done = p
 	}
 	report(m, o, seen, p, done)
 	return err

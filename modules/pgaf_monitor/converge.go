@@ -35,7 +35,7 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 			return err
 		}
 	}
-	conn, err := localnode.ConnectWhenReady(ctx, o.port, monitorDB)
+	conn, err := localpg.ConnectWhenReady(ctx, o.port, monitorDB)
 	if err != nil {
 		return err
 	}

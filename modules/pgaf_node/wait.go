@@ -28,7 +28,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 	}
 	// The monitor still shows the state the create left, so a settled
 	// record alone does not prove the keeper is back: its Postgres must be.
-	conn, err := localnode.ConnectWhenReady(ctx, o.port, "postgres")
+	conn, err := localpg.ConnectWhenReady(ctx, o.port, "postgres")
 	if err != nil {
 		return pgaf.Node{}, err
 	}

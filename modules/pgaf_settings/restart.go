@@ -10,6 +10,7 @@ import (
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/localnode"
+	"pgafha/internal/localpg"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
 	"pgafha/internal/pgsettings"
@@ -133,7 +134,7 @@ func (rs *restarter) inMaintenance(ctx context.Context, mon *pgaf.Monitor, self 
 func (rs *restarter) connectAgain(ctx context.Context) (*pgx.Conn, error) {
 	cctx, cancel := context.WithTimeout(ctx, restartTimeout)
 	defer cancel()
-	return localnode.ConnectWhenReady(cctx, rs.o.port, "postgres")
+	return localpg.ConnectWhenReady(cctx, rs.o.port, "postgres")
 }
 
 // reread reads the wanted settings again after the restart.
