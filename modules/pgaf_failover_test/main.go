@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"pgafha/internal/ansible"
@@ -43,6 +44,9 @@ func main() { ansible.Main(spec, run) }
 
 func run(ctx context.Context, m *ansible.Module) error {
 	opts, err := parseOptions(m.Params)
+	if errors.Is(err, errNoCA) {
+		m.Result.Set("outcome", outcomeSetup)
+	}
 	if err != nil {
 		return err
 	}

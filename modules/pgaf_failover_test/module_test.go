@@ -48,3 +48,12 @@ func TestUnreachableMonitorIsASetupError(t *testing.T) {
 		t.Errorf("result %v, want a failed run with outcome %s", res, outcomeSetup)
 	}
 }
+
+func TestMissingCAIsASetupError(t *testing.T) {
+	_, res, _ := ansibletest.Run(t, spec, run, map[string]any{
+		"monitor_uri":   "postgres://autoctl_node@10.0.0.10:5432/pg_auto_failover?sslmode=verify-full&sslrootcert=/elsewhere/ca.crt",
+		"ssl_root_cert": "/no/such/ca.crt", "instances": map[string]any{}})
+	if res["failed"] != true || res["outcome"] != outcomeSetup || !strings.Contains(res["msg"].(string), "ssl_root_cert") {
+		t.Errorf("result %v, want a setup error naming ssl_root_cert", res)
+	}
+}

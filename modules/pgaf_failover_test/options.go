@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -58,6 +59,10 @@ type options struct {
 	monitorHosts []string
 }
 
+// errNoCA: the CA that verifies the formation's servers is not on this
+// host, a setup error like an unreachable monitor.
+var errNoCA = errors.New("the formation's CA file is not readable here")
+
 // parseOptions checks every option before anything is touched; each error
 // names the option and the reason.
 func parseOptions(p ansible.Params) (*options, error) {
@@ -103,7 +108,7 @@ func parseOptions(p ansible.Params) (*options, error) {
 			return nil, fmt.Errorf("argument 'ssl_root_cert' must be an absolute path on this host, got %q", o.rootCert)
 		}
 		if _, err := os.Stat(o.rootCert); err != nil {
-			return nil, fmt.Errorf("argument 'ssl_root_cert': %w", err)
+			return nil, fmt.Errorf("argument 'ssl_root_cert': %w: %w (converge the formation with this inventory first, or point ssl_root_cert at the formation's CA)", errNoCA, err)
 		}
 		if o.monitorURI, err = withRootCert(o.monitorURI, o.rootCert, "monitor_uri"); err != nil {
 			return nil, err

@@ -147,8 +147,9 @@ incus start --project "$PROJECT" "$standby"
 wait_healthy
 
 check "wrong monitor password: exit 3 (setup error), nothing stopped"
-# The copy keeps the inventory's group_vars beside it, as Ansible finds them.
-cp -r "$(dirname "$INVENTORY")/group_vars" "$tmp/"
+# The copy keeps the inventory's group_vars beside it, as Ansible finds them,
+# and the formation's CA (postgres_ha_tls_dir is beside the inventory).
+cp -r "$(dirname "$INVENTORY")/group_vars" "$(dirname "$INVENTORY")/.pgafha-pki" "$tmp/"
 python3 - "$INVENTORY" "$tmp/wrong-password.yml" <<'PY'
 import sys, yaml
 inv = yaml.safe_load(open(sys.argv[1]))
