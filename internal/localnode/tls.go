@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/atomicfile"
 	"pgafha/internal/localpg"
 	"pgafha/internal/pgautoctl"
 	"pgafha/internal/pgtls"
@@ -132,19 +133,8 @@ func EnsureTLSFiles(files []TLSFile, dryRun bool) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
 			return changed, fmt.Errorf("create the directory of %s: %w", f.Path, err)
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp*")
-		if err != nil {
-			return changed, fmt.Errorf("write %s: %w", f.Path, err)
-		}
-		_, werr := tmp.WriteString(f.Content)
-		cerr := tmp.Chmod(f.Mode)
-		if err := errors.Join(werr, cerr, tmp.Close()); err != nil {
-			os.Remove(tmp.Name())
-			return changed, fmt.Errorf("write %s: %w", f.Path, err)
-		}
-		if err := os.Rename(tmp.Name(), f.Path); err != nil {
-			os.Remove(tmp.Name())
-			return changed, fmt.Errorf("write %s: %w", f.Path, err)
+		if err := atomicfile.Write(f.Path, []byte(f.Content), f.Mode); err != nil {
+			return changed, err
 		}
 	}
 	return changed, nil

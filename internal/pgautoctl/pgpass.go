@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"pgafha/internal/atomicfile"
 )
 
 // PassEntry is one line of a libpq password file. pg_autoctl, pg_basebackup
@@ -114,24 +116,8 @@ func (r *Runner) EnsurePgpass(entries []PassEntry, dryRun bool, ownUsers ...stri
 	if dryRun {
 		return true, nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pgpass.tmp*")
-	if err != nil {
-		return false, fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.WriteString(want); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return false, fmt.Errorf("write %s: %w", path, err)
+	if err := atomicfile.Write(path, []byte(want), 0o600); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/atomicfile"
 	"pgafha/internal/pki"
 )
 
@@ -139,33 +140,10 @@ func apply(o options, s state, p plan, now time.Time, secret func(...string)) (p
 // through a temporary file, so a reader never pairs a new certificate with
 // an old key.
 func writePair(cert, key string, p pki.Pair) error {
-	if err := writeFile(key, p.Key, 0o600); err != nil {
+	if err := atomicfile.Write(key, p.Key, 0o600); err != nil {
 		return err
 	}
-	return writeFile(cert, p.Cert, 0o644)
-}
-
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(cert, p.Cert, 0o644)
 }
 
 // report says what was (or, in check mode, would be) issued, with paths and

@@ -73,14 +73,15 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// The certificate files first: the monitor URI, the create and enable
 	// ssl read them. (In check mode nothing is written: the monitor is
 	// reached with a temporary copy of the CA that would be.)
-	written, err := localnode.EnsureTLSFiles(localnode.TLSFiles(m.Params), m.CheckMode())
+	tlsFiles := localnode.TLSFiles(m.Params)
+	written, err := localnode.EnsureTLSFiles(tlsFiles, m.CheckMode())
 	rep.tlsFiles(written)
 	// From here a failure still reports what was changed before it.
 	m.Result.Changed = len(written) > 0 && !m.CheckMode()
 	if err != nil {
 		return err
 	}
-	caFile, cleanup, err := localnode.CAForCheckMode(localnode.TLSFiles(m.Params), written, m.CheckMode())
+	caFile, cleanup, err := localnode.CAForCheckMode(tlsFiles, written, m.CheckMode())
 	if err != nil {
 		return err
 	}
