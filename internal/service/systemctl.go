@@ -46,24 +46,27 @@ func (p Plan) Actions(name string) []string {
 
 // Decide compares the unit with what was asked. restart asks for a restart
 // of a running unit for another reason (a setting read only at start).
-// A file that differs in comments only is rewritten without a restart.
+// A file that differs only in comments or in what runs before the start is
+// rewritten without a restart: the running instance is not affected by it,
+// and a restart would stop PostgreSQL (on the primary: a write outage).
 func Decide(u Unit, s State, restart bool) Plan {
 	p := Plan{Write: s.Content != u.Content(), Enable: !s.Enabled}
 	switch {
 	case !s.Active:
 		p.Start = true
-	case restart || directives(s.Content) != directives(u.Content()):
+	case restart || runningDirectives(s.Content) != runningDirectives(u.Content()):
 		p.Restart = true
 	}
 	return p
 }
 
-// directives is a unit file without its comments and blank lines.
-func directives(content string) string {
+// runningDirectives is a unit file without its comments, blank lines and
+// ExecStartPre lines: what a running unit depends on.
+func runningDirectives(content string) string {
 	var out []string
 	for _, line := range strings.Split(content, "\n") {
 		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, ";") {
+		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, ";") && !strings.HasPrefix(line, "ExecStartPre=") {
 			out = append(out, line)
 		}
 	}

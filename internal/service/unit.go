@@ -58,6 +58,11 @@ Environment=PGDATA=%[2]s
 Environment=PATH=%[4]s:/usr/local/bin:/usr/bin:/bin
 Environment=LANG=C.UTF-8
 WorkingDirectory=~
+# A crash (a lost host) leaves postmaster.pid behind. After the reboot its PID
+# often belongs to another process, pg_autoctl's own among them; pg_autoctl
+# then takes PostgreSQL for running and never starts it. The file goes unless
+# that PID is a postgres working in this PGDATA.
+ExecStartPre=%[6]s
 ExecStart=%[5]s run --pgdata %[2]s
 ExecReload=%[5]s reload --pgdata %[2]s
 # SIGTERM to pg_autoctl only: it stops PostgreSQL itself (fast shutdown).
@@ -69,5 +74,12 @@ LimitNOFILE=65536
 
 [Install]
 WantedBy=multi-user.target
-`, u.What, u.PGData, u.User, u.BinDir, u.PgAutoctl)
+`, u.What, u.PGData, u.User, u.BinDir, u.PgAutoctl, stalePIDFileCheck)
 }
+
+// stalePIDFileCheck is the ExecStartPre command that removes a postmaster.pid
+// left by a crash (see the unit's comment). "$$" is systemd's escape for "$".
+const stalePIDFileCheck = `/bin/sh -c 'f="$$PGDATA/postmaster.pid"; [ -f "$$f" ] || exit 0; ` +
+	`p=$$(head -n 1 "$$f"); ` +
+	`[ "$$(cat "/proc/$$p/comm" 2>/dev/null)" = postgres ] && [ "$$(readlink "/proc/$$p/cwd")" = "$$PGDATA" ] && exit 0; ` +
+	`echo "removing $$f left by a crash: PID $$p is not its postgres"; rm -f "$$f"'`

@@ -147,12 +147,12 @@ assert_eq "$(mon_sql "select setting from pg_settings where name in ('pgautofail
 # ------------------------------------------------------------- idempotence
 check "second run: changed=0"
 playbook second
-assert_eq "$(lab_recap_changed "$tmp/second.log")" 0 "changed= in the PLAY RECAP of the second run"
+lab_assert_unchanged "$tmp/second.log" "the second run"
 
 check "--check --diff on the converged formation: changed=0, nothing touched"
 before=$(touch_mark)
 playbook check --check --diff
-assert_eq "$(lab_recap_changed "$tmp/check.log")" 0 "changed= in the PLAY RECAP of --check"
+lab_assert_unchanged "$tmp/check.log" "--check"
 assert_eq "$(touch_mark)" "$before" "monitor events, settings, policy and node files after --check"
 
 # ------------------------------------------------------ interrupted create
@@ -192,7 +192,7 @@ assert_contains "$(cat "$tmp/resume.log")" "resume the interrupted create of nod
 assert_eq "$(states)" "pgaf-primary primary/primary;pgaf-replica secondary/secondary;" "node states after the resume"
 assert_eq "$(psql_on pgaf-primary "select sync_state from pg_stat_replication")" "quorum" "sync_state of the re-created standby"
 playbook resume_again
-assert_eq "$(lab_recap_changed "$tmp/resume_again.log")" 0 "changed= after the resume"
+lab_assert_unchanged "$tmp/resume_again.log" "the resume"
 
 # --------------------------------------------------------------- bad input
 check "bad input and wrong monitors fail clearly, nothing changes"

@@ -76,9 +76,9 @@ formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "formation not health
 
 check "a re-run and --check --diff change nothing"
 playbook rerun
-assert_eq "$(lab_recap_changed "$tmp/rerun.log")" 0 "changed in the re-run"
+lab_assert_unchanged "$tmp/rerun.log" "the re-run"
 playbook check --check --diff
-assert_eq "$(lab_recap_changed "$tmp/check.log")" 0 "changed in --check --diff"
+lab_assert_unchanged "$tmp/check.log" "--check --diff"
 
 check "every member verifies with the CA: configs, monitor URI, replication, the URIs returned"
 for c in pgaf-primary pgaf-replica; do

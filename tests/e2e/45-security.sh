@@ -103,7 +103,7 @@ assert_contains "$log" "ansible-vault encrypt_string" "refusal message"
 for v in vault_pg_autoctl_password vault_pg_replication_password vault_pg_app_password; do
 	assert_contains "$log" "$v" "refusal message"
 done
-assert_eq "$(lab_recap_changed "$tmp/placeholder.log")" 0 "changed= of the refused run"
+lab_assert_unchanged "$tmp/placeholder.log" "the refused run"
 [[ $(lab_recap_sum "$tmp/placeholder.log" failed) -gt 0 ]] || fail "no host failed in the refused run"
 assert_not_contains "$log" "TASK [postgres_ha : Look up which PostgreSQL packages" "refused run (no role task after the check)"
 
@@ -160,7 +160,7 @@ playbook unrotate --tags node -e "@$tmp/secrets.json"
 [[ -n $(task_changed "$tmp/unrotate.log" "$DB_TASK") ]] || fail "pgaf_database did not report the restored password as changed"
 assert_eq "$(app_psql "$S_APP" require "select 1")" 1 "login with the restored app password"
 playbook rerun -e "@$tmp/secrets.json"
-assert_eq "$(lab_recap_changed "$tmp/rerun.log")" 0 "changed= of the re-run"
+lab_assert_unchanged "$tmp/rerun.log" "the re-run"
 
 check "the failover test (playbooks/failover_test.yml) at -vvv with the secrets passes"
 mapfile -t inv_args < <(lab_inventory_args "$INV")

@@ -7,6 +7,7 @@
 #   lab_play INVENTORY PLAYBOOK [args...]                runs another playbook
 #   lab_ansible INVENTORY PATTERN [ansible args...]     ad-hoc command
 #   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
+#   lab_assert_unchanged LOG WHAT                        fails, naming the changed tasks, unless changed=0
 #   lab_members INVENTORY                                project, monitor, monitor PGDATA, data nodes
 #
 # The shipped inventories use the community.general.incus connection. When this
@@ -121,3 +122,25 @@ lab_recap_sum() {
 
 lab_recap_changed() { lab_recap_sum "$1" changed; }
 lab_recap_failed() { echo $(($(lab_recap_sum "$1" failed) + $(lab_recap_sum "$1" unreachable))); }
+
+# lab_changed_tasks LOG prints each task that reported a change, with its
+# "changed: [host]" lines and what follows them (the result with -v, the diff
+# with --diff), so a failed idempotency check says what moved.
+lab_changed_tasks() {
+	awk '
+		/^TASK \[/ { task = $0; next }
+		/^changed: \[/ { if (task != "") { print task; task = "" } show = 1; print; next }
+		/^(ok|skipping|fatal|failed|included): \[/ || /^PLAY / { show = 0; next }
+		show { print }' "$1" | cut -c1-400
+}
+
+# lab_assert_unchanged LOG WHAT: the test fails unless the PLAY RECAP of LOG
+# sums to changed=0, printing the tasks that changed. Needs tests/lib/assert.sh.
+lab_assert_unchanged() {
+	local n
+	n=$(lab_recap_changed "$1")
+	if [[ $n != 0 ]]; then
+		lab_changed_tasks "$1" | head -80 | sed 's/^/    | /' >&2
+		fail "changed in the PLAY RECAP of $2: got '$n', want '0'"
+	fi
+}
