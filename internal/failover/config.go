@@ -32,11 +32,15 @@ const (
 	// for DownFor; whether pg_auto_failover fails over is reported, not
 	// required: writes must go on or resume, with no split brain.
 	ScenarioMonitorPartition = "monitor_partition"
+	// ScenarioHostLoss force-stops, at once, every instance in the failure
+	// domain of the primary's instance (its Incus host): a failover must
+	// follow, and the host's instances come back together when restarted.
+	ScenarioHostLoss = "host_loss"
 )
 
 // Scenarios lists every scenario, for option checks and documentation.
 var Scenarios = []string{ScenarioStop, ScenarioFreeze, ScenarioKill, ScenarioStandbyLoss, ScenarioMonitorLoss,
-	ScenarioPartition, ScenarioMonitorPartition}
+	ScenarioPartition, ScenarioMonitorPartition, ScenarioHostLoss}
 
 // Config is what every cycle of a run shares.
 type Config struct {
@@ -59,6 +63,9 @@ type Config struct {
 	Probe *pgx.ConnConfig
 	// Instance maps a node name to the Incus instance that runs it.
 	Instance func(node string) Instance
+	// HostOf lists the instances that share inst's failure domain, inst
+	// among them (host_loss).
+	HostOf func(inst Instance) []Instance
 	// MonitorInstance runs the monitor (monitor_loss; its addresses also
 	// join the monitor's side of a partition).
 	MonitorInstance Instance

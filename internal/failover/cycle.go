@@ -117,6 +117,8 @@ func (c *cycle) run(ctx context.Context) {
 		c.partition(ctx, h)
 	case ScenarioMonitorPartition:
 		c.monitorPartition(ctx, h.Primary.Name)
+	case ScenarioHostLoss:
+		c.hostLoss(ctx, h.Primary.Name)
 	default:
 		c.stop(ctx, h.Primary.Name)
 	}

@@ -3,7 +3,9 @@ package failover
 import (
 	"context"
 	"reflect"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -147,5 +149,43 @@ func TestPartitionWithoutNetworkControlCutsNothing(t *testing.T) {
 	r := Run(context.Background(), 1, "run", cfg, mon, pow)
 	if r.Outcome != OutcomeError || len(pow.Calls()) != 0 {
 		t.Errorf("outcome %s, calls %v", r.Outcome, pow.Calls())
+	}
+}
+
+func TestHostLossStopsAndStartsEveryInstanceOfThePrimarysHost(t *testing.T) {
+	mon, pow := lab()
+	var stopOnce, startOnce sync.Once
+	pow.onStop = func() { stopOnce.Do(failoverAfter(mon, 50*time.Millisecond)) }
+	pow.onStart = func() { startOnce.Do(rejoin(mon)) }
+	cfg := testConfig()
+	cfg.Scenario = ScenarioHostLoss
+	cfg.Instance = func(node string) Instance { return Instance{Name: node, Project: "lab", Remote: "hostb", Domain: "hostb"} }
+	cfg.HostOf = func(inst Instance) []Instance {
+		return []Instance{inst, {Name: "app", Project: "lab", Remote: "hostb", Domain: "hostb"}}
+	}
+	cfg.MonitorInstance = Instance{Name: "mon", Project: "lab", Domain: "hosta"}
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomePassed {
+		t.Fatalf("outcome %s: %v", r.Outcome, r.Failures)
+	}
+	calls := pow.Calls()
+	sort.Strings(calls)
+	if want := []string{"start hostb:lab/app", "start hostb:lab/p", "stop hostb:lab/app", "stop hostb:lab/p"}; !reflect.DeepEqual(calls, want) {
+		t.Errorf("calls %v, want %v", calls, want)
+	}
+	if r.NewPrimary != "s" || !r.Restored {
+		t.Errorf("new primary %q, restored %v", r.NewPrimary, r.Restored)
+	}
+}
+
+func TestHostLossRefusesTheMonitorsHost(t *testing.T) {
+	mon, pow := lab()
+	cfg := testConfig()
+	cfg.Scenario = ScenarioHostLoss
+	cfg.MonitorInstance = Instance{Name: "mon", Project: "lab"}
+	cfg.HostOf = func(inst Instance) []Instance { return []Instance{inst, cfg.MonitorInstance} }
+	r := Run(context.Background(), 1, "run", cfg, mon, pow)
+	if r.Outcome != OutcomeError || len(pow.Calls()) != 0 {
+		t.Errorf("outcome %s, calls %v: want an error and nothing stopped", r.Outcome, pow.Calls())
 	}
 }

@@ -7,13 +7,33 @@ import (
 	"strings"
 )
 
-// Instance is an Incus instance in a project.
+// Instance is an Incus instance in a project, on a remote of the Incus
+// client configuration ("" or "local": this machine's daemon), in a failure
+// domain (its host; "" when not known).
 type Instance struct {
 	Name    string `json:"name"`
 	Project string `json:"project"`
+	Remote  string `json:"remote,omitempty"`
+	Domain  string `json:"domain,omitempty"`
 }
 
-func (i Instance) String() string { return i.Project + "/" + i.Name }
+func (i Instance) String() string {
+	if i.Remote == "" || i.Remote == "local" {
+		return i.Project + "/" + i.Name
+	}
+	return i.Remote + ":" + i.Project + "/" + i.Name
+}
+
+// same reports whether two values name the same instance.
+func (i Instance) same(o Instance) bool {
+	norm := func(r string) string {
+		if r == "" {
+			return "local"
+		}
+		return r
+	}
+	return i.Name == o.Name && i.Project == o.Project && norm(i.Remote) == norm(o.Remote)
+}
 
 // Power is what a cycle needs from Incus. Every call returns once the
 // operation has completed.

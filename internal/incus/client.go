@@ -1,6 +1,6 @@
 // Package incus is the small part of the Incus API the lab modules need:
 // look up, create, reconfigure, start, stop and delete system containers in a
-// project of the local daemon, and wait until one has booted.
+// project of the local daemon or of a remote, and wait until one has booted.
 package incus
 
 import (
@@ -17,9 +17,11 @@ import (
 // DefaultSocket is where the Debian package's incusd listens.
 const DefaultSocket = "/var/lib/incus/unix.socket"
 
-// Client talks to the local Incus daemon over its unix socket.
+// Client talks to one Incus daemon: the local one over its unix socket
+// (Connect) or a remote of the client configuration (ConnectRemote).
 type Client struct {
-	srv incus.InstanceServer
+	srv    incus.InstanceServer
+	remote string // "" for the local socket
 }
 
 // SocketPath is the socket Connect uses: $INCUS_SOCKET, else the default.

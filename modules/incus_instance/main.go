@@ -17,6 +17,8 @@ var spec = ansible.Spec{
 	DefaultTimeout: 180,
 	Options: []ansible.Option{
 		{Name: "name", Type: ansible.TypeStr, Required: true},
+		// A remote of the Incus client configuration; "local" is this machine's socket.
+		{Name: "remote", Type: ansible.TypeStr, Default: "local"},
 		{Name: "project", Type: ansible.TypeStr, Default: "default"},
 		// Needed only to create: a local alias or fingerprint, or remote:alias.
 		{Name: "image", Type: ansible.TypeStr},
@@ -44,7 +46,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 
-	c, err := incus.Connect(ctx)
+	c, err := incus.ConnectRemote(ctx, want.Remote)
 	if err != nil {
 		return err
 	}
@@ -67,13 +69,17 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 	var image *incus.Image
 	if p.Create {
+		if err := c.CheckTarget(ctx, want.Target); err != nil {
+			return err
+		}
 		// Resolved in check mode too: an unknown image must fail before anything is created.
 		if image, err = c.ResolveImage(ctx, want.Project, want.Image); err != nil {
 			return err
 		}
 	}
 	if cur != nil && want.Target != "" && cur.Location != "" && cur.Location != "none" && cur.Location != want.Target {
-		m.Result.Warn(fmt.Sprintf("instance %s runs on cluster member %s, not on target %s; it is not moved", want.Name, cur.Location, want.Target))
+		m.Result.Warn(fmt.Sprintf("instance %s runs on cluster member %s of remote %s, not on target %s; it is not moved (move it with `incus move %s:%s --target %s` if it should be)",
+			want.Name, cur.Location, want.Remote, want.Target, want.Remote, want.Name, want.Target))
 	}
 	m.Result.SetDiff(ansible.Diff{Before: describeInstance(cur), After: p.After})
 
@@ -161,18 +167,32 @@ func report(m *ansible.Module, want options, final *incus.Instance, p plan) {
 			addresses = final.IPv4
 		}
 	}
+	location := ""
+	if final != nil && final.Location != "none" {
+		location = final.Location
+	}
 	m.Result.Set("name", want.Name)
+	m.Result.Set("remote", want.Remote)
 	m.Result.Set("project", want.Project)
+	m.Result.Set("location", location)
 	m.Result.Set("status", status)
 	m.Result.Set("type", kind)
 	m.Result.Set("addresses", addresses)
 	m.Result.Set("actions", p.Changes)
 	switch {
 	case !p.changed():
-		m.Result.Msg = fmt.Sprintf("container %s (project %s) is %s as asked", want.Name, want.Project, status)
+		m.Result.Msg = fmt.Sprintf("container %s (%s) is %s as asked", want.Name, where(want), status)
 	case m.CheckMode():
-		m.Result.Msg = fmt.Sprintf("would change container %s (project %s): %s", want.Name, want.Project, joinChanges(p.Changes))
+		m.Result.Msg = fmt.Sprintf("would change container %s (%s): %s", want.Name, where(want), joinChanges(p.Changes))
 	default:
-		m.Result.Msg = fmt.Sprintf("changed container %s (project %s): %s", want.Name, want.Project, joinChanges(p.Changes))
+		m.Result.Msg = fmt.Sprintf("changed container %s (%s): %s", want.Name, where(want), joinChanges(p.Changes))
 	}
+}
+
+// where names the remote and project of the instance for messages.
+func where(o options) string {
+	if o.Remote == incus.LocalRemote {
+		return "project " + o.Project
+	}
+	return "remote " + o.Remote + ", project " + o.Project
 }

@@ -14,7 +14,7 @@ import (
 // options are the validated task options, normalised to what Incus stores:
 // every config and device value is a string.
 type options struct {
-	Name, Project, State, Target string
+	Name, Remote, Project, State, Target string
 	Image                        incus.ImageRef
 	HasImage                     bool
 	Profiles                     []string // nil: not managed
@@ -27,9 +27,13 @@ type options struct {
 // starting with a digit or dash, at most 63 characters.
 var instanceName = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 
+// remoteName is what `incus remote add` accepts in practice; a colon or a
+// slash would change how the CLI reads `remote:instance`.
+var remoteName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
 func parseOptions(p ansible.Params) (options, error) {
 	o := options{
-		Name: p.String("name"), Project: p.String("project"), State: p.String("state"),
+		Name: p.String("name"), Remote: p.String("remote"), Project: p.String("project"), State: p.String("state"),
 		Target: p.String("target"), WaitReady: p.Bool("wait_ready"),
 	}
 	if !instanceName.MatchString(o.Name) {
@@ -37,6 +41,12 @@ func parseOptions(p ansible.Params) (options, error) {
 	}
 	if o.Project == "" {
 		return o, fmt.Errorf("argument 'project' must not be empty")
+	}
+	if !remoteName.MatchString(o.Remote) {
+		return o, fmt.Errorf("argument 'remote': %q is not a remote name of the Incus client configuration (letters, digits, '-', '_' and '.'; `incus remote list` shows them)", o.Remote)
+	}
+	if o.Target != "" && !instanceName.MatchString(o.Target) {
+		return o, fmt.Errorf("argument 'target': %q is not a cluster member name", o.Target)
 	}
 	if p.IsSet("image") {
 		ref, err := incus.ParseImageRef(p.String("image"))

@@ -8,7 +8,7 @@ import (
 )
 
 func params(extra map[string]any) ansible.Params {
-	p := ansible.Params{"name": "pgaf-primary", "project": "default", "state": "started", "wait_ready": true}
+	p := ansible.Params{"name": "pgaf-primary", "remote": "local", "project": "default", "state": "started", "wait_ready": true}
 	for k, v := range extra {
 		p[k] = v
 	}
@@ -46,6 +46,9 @@ func TestParseOptionsRejectsBadInput(t *testing.T) {
 		"unknown remote":  {map[string]any{"image": "nowhere:debian/12"}, `remote "nowhere"`},
 		"empty project":   {map[string]any{"project": ""}, "'project'"},
 		"remote no alias": {map[string]any{"image": "images:"}, "no alias"},
+		"remote colon":    {map[string]any{"remote": "hostb:"}, "argument 'remote'"},
+		"remote empty":    {map[string]any{"remote": ""}, "argument 'remote'"},
+		"target spaces":   {map[string]any{"target": "member 1"}, "argument 'target'"},
 	}
 	for name, c := range cases {
 		_, err := parseOptions(params(c.extra))

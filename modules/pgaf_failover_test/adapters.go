@@ -132,12 +132,12 @@ func (s *subscription) Close(ctx context.Context) error { return s.l.Close(ctx) 
 // must not inherit the cancelled one.
 type powerAdapter struct{}
 
-func (powerAdapter) client(ctx context.Context) (*incus.Client, error) {
-	return incus.Connect(ctx)
+func (powerAdapter) client(ctx context.Context, i failover.Instance) (*incus.Client, error) {
+	return incus.ConnectRemote(ctx, i.Remote)
 }
 
 func (p powerAdapter) ForceStop(ctx context.Context, i failover.Instance) error {
-	c, err := p.client(ctx)
+	c, err := p.client(ctx, i)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (p powerAdapter) ForceStop(ctx context.Context, i failover.Instance) error 
 }
 
 func (p powerAdapter) Pause(ctx context.Context, i failover.Instance) error {
-	c, err := p.client(ctx)
+	c, err := p.client(ctx, i)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (p powerAdapter) Resume(ctx context.Context, i failover.Instance) error {
 func (p powerAdapter) ensureRunning(ctx context.Context, i failover.Instance, action string) error {
 	var last error
 	for {
-		if c, err := p.client(ctx); err != nil {
+		if c, err := p.client(ctx, i); err != nil {
 			last = err
 		} else if inst, err := c.Instance(ctx, i.Project, i.Name); err != nil {
 			last = err
@@ -199,7 +199,7 @@ kill -KILL "$pid"
 echo "$pid"`
 
 func (p powerAdapter) KillPostmaster(ctx context.Context, i failover.Instance, port int) error {
-	c, err := p.client(ctx)
+	c, err := p.client(ctx, i)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (p powerAdapter) KillPostmaster(ctx context.Context, i failover.Instance, p
 }
 
 func (p powerAdapter) Addresses(ctx context.Context, i failover.Instance) ([]string, error) {
-	c, err := p.client(ctx)
+	c, err := p.client(ctx, i)
 	if err != nil {
 		return nil, err
 	}

@@ -66,9 +66,11 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return fmt.Errorf("reach the monitor, nothing was stopped: %w", err)
 	}
 	defer mon.Close()
-	if _, err := (powerAdapter{}).client(ctx); err != nil {
-		m.Result.Set("outcome", outcomeNoIncus)
-		return err
+	for _, inst := range opts.remoteProbes() {
+		if _, err := (powerAdapter{}).client(ctx, inst); err != nil {
+			m.Result.Set("outcome", outcomeNoIncus)
+			return err
+		}
 	}
 
 	cfg, err := opts.config(ctx, mon)
@@ -144,6 +146,8 @@ func plan(scenario, inst string) string {
 		return "cut instance " + inst + " off from the monitor and the standbys and wait for a standby's promotion"
 	case failover.ScenarioMonitorPartition:
 		return "cut the monitor off from instance " + inst + " and report what the formation does"
+	case failover.ScenarioHostLoss:
+		return "force-stop at once every instance on the host of " + inst + " and wait for a standby's promotion"
 	}
 	return "force-stop instance " + inst + " and wait for a standby's promotion"
 }

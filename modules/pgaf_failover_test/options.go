@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"os"
@@ -17,7 +19,9 @@ import (
 	"pgafha/internal/ansible"
 	"pgafha/internal/connstr"
 	"pgafha/internal/failover"
+	"pgafha/internal/incus"
 	"pgafha/internal/labnet"
+	"pgafha/internal/placement"
 )
 
 // Pacing of the probe and the follower; fixed because they are what the
@@ -142,8 +146,40 @@ func parseOptions(p ansible.Params) (*options, error) {
 		return nil, fmt.Errorf("argument 'restart' must be true with scenario monitor_loss: the formation cannot be judged without its monitor")
 	case (o.scenario == failover.ScenarioPartition || o.scenario == failover.ScenarioMonitorPartition) && !o.restart:
 		return nil, fmt.Errorf("argument 'restart' must be true with scenario %s: a network cut is always healed", o.scenario)
+	case o.scenario == failover.ScenarioHostLoss:
+		if err := o.checkHostLoss(); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
+}
+
+// checkHostLoss refuses host_loss unless the monitor's instance and every
+// data node's name their failure domain and the formation survives the loss
+// of any one of them (internal/placement): the scenario would otherwise
+// stop the monitor, or the whole formation, with the primary's host.
+func (o *options) checkHostLoss() error {
+	if o.monitorInst.Name == "" || o.monitorInst.Domain == "" {
+		return fmt.Errorf("argument 'monitor_instance' with its 'domain' is required with scenario host_loss: the monitor's host must not be the one taken down")
+	}
+	if len(o.instances) == 0 {
+		return fmt.Errorf("argument 'instances' (node → {name, project, remote, domain}) is required with scenario host_loss")
+	}
+	members := []placement.Member{{Name: o.monitorInst.String(), Role: placement.RoleMonitor, Domain: o.monitorInst.Domain}}
+	for _, node := range slices.Sorted(maps.Keys(o.instances)) {
+		inst := o.instances[node]
+		if inst.Domain == "" {
+			return fmt.Errorf("argument 'instances': %s needs a 'domain' with scenario host_loss", node)
+		}
+		members = append(members, placement.Member{Name: inst.String(), Role: placement.RoleNode, Domain: inst.Domain})
+	}
+	if err := placement.Check(members); err != nil {
+		return fmt.Errorf("argument 'scenario': host_loss refused: %w", err)
+	}
+	if !o.restart {
+		return fmt.Errorf("argument 'restart' must be true with scenario host_loss: the host's instances come back together, as the host would")
+	}
+	return nil
 }
 
 func seconds(name string, v float64, max float64) (time.Duration, error) {
@@ -211,17 +247,54 @@ func parseInstance(what string, v any, project string) (failover.Instance, error
 				inst.Name = s
 			case "project":
 				inst.Project = s
+			case "remote":
+				inst.Remote = s
+			case "domain":
+				inst.Domain = s
 			default:
-				return inst, fmt.Errorf("argument '%s has unknown key %q (expected name, project)", what, k)
+				return inst, fmt.Errorf("argument '%s has unknown key %q (expected name, project, remote, domain)", what, k)
 			}
 		}
 	default:
-		return inst, fmt.Errorf("argument '%s must be an instance name or a dict with name and project", what)
+		return inst, fmt.Errorf("argument '%s must be an instance name or a dict with name, project, remote and domain", what)
 	}
 	if inst.Name == "" || inst.Project == "" {
 		return inst, fmt.Errorf("argument '%s needs a non-empty instance name and project", what)
 	}
 	return inst, nil
+}
+
+// remoteProbes is one instance per Incus remote the run may touch, to check
+// each daemon answers before anything is stopped.
+func (o *options) remoteProbes() []failover.Instance {
+	seen := map[string]bool{}
+	var out []failover.Instance
+	for _, inst := range append(slices.Collect(maps.Values(o.instances)), o.monitorInst, failover.Instance{Project: o.project}) {
+		r := cmp.Or(inst.Remote, incus.LocalRemote)
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, inst)
+		}
+	}
+	return out
+}
+
+// hostOf lists the instances (data nodes' and the monitor's) that share
+// inst's failure domain; without a domain, inst alone.
+func (o *options) hostOf(inst failover.Instance) []failover.Instance {
+	if inst.Domain == "" {
+		return []failover.Instance{inst}
+	}
+	var out []failover.Instance
+	for _, node := range slices.Sorted(maps.Keys(o.instances)) {
+		if i := o.instances[node]; i.Domain == inst.Domain {
+			out = append(out, i)
+		}
+	}
+	if o.monitorInst.Domain == inst.Domain {
+		out = append(out, o.monitorInst)
+	}
+	return out
 }
 
 // instance maps a node to its instance, by default the one of the same name.
@@ -282,6 +355,7 @@ func (o *options) config(ctx context.Context, mon *monitorAdapter) (failover.Con
 		Network:             labnet.Cutter{},
 		Restart:             o.restart,
 		Instance:            o.instance,
+		HostOf:              o.hostOf,
 		MonitorHosts:        o.monitorHosts,
 		PollEvery:           pollEvery,
 		ProbeInterval:       probeInterval,

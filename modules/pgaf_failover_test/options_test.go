@@ -140,6 +140,14 @@ func TestParseOptionsScenarioNeeds(t *testing.T) {
 		{map[string]any{"scenario": "monitor_loss"}, "'monitor_instance' is required"},
 		{map[string]any{"scenario": "monitor_loss", "monitor_instance": map[string]any{"name": "mon"}, "restart": false}, "'restart' must be true"},
 		{map[string]any{"scenario": "monitor_loss", "monitor_instance": map[string]any{"nom": "mon"}}, "unknown key \"nom\""},
+		{map[string]any{"scenario": "host_loss"}, "'monitor_instance' with its 'domain' is required"},
+		{map[string]any{"scenario": "host_loss", "monitor_instance": map[string]any{"name": "mon", "domain": "a"}}, "'instances' (node"},
+		{map[string]any{"scenario": "host_loss", "monitor_instance": map[string]any{"name": "mon", "domain": "a"},
+			"instances": map[string]any{"n1": map[string]any{"name": "n1", "domain": "b"}, "n2": map[string]any{"name": "n2"}}}, "n2 needs a 'domain'"},
+		{map[string]any{"scenario": "host_loss", "monitor_instance": map[string]any{"name": "mon", "domain": "a"},
+			"instances": map[string]any{"n1": map[string]any{"name": "n1", "domain": "a"}, "n2": map[string]any{"name": "n2", "domain": "b"}}}, `share failure domain "a"`},
+		{map[string]any{"scenario": "host_loss", "restart": false, "monitor_instance": map[string]any{"name": "mon", "domain": "a"},
+			"instances": map[string]any{"n1": map[string]any{"name": "n1", "domain": "b"}, "n2": map[string]any{"name": "n2", "domain": "c"}}}, "'restart' must be true"},
 		{map[string]any{"down_seconds": 0.0}, "'down_seconds'"},
 	} {
 		_, err := parseOptions(params(c.over))
@@ -153,5 +161,25 @@ func TestParseOptionsScenarioNeeds(t *testing.T) {
 	}
 	if o.monitorInst != (failover.Instance{Name: "pgaf-monitor", Project: "pgaf-e2e"}) || o.downFor != 10*time.Second {
 		t.Errorf("monitor instance %v, down %v", o.monitorInst, o.downFor)
+	}
+}
+
+func TestParseOptionsHostLoss(t *testing.T) {
+	o, err := parseOptions(params(map[string]any{"scenario": "host_loss",
+		"monitor_instance": map[string]any{"name": "mon", "domain": "hosta"},
+		"instances": map[string]any{
+			"n1": map[string]any{"name": "n1", "remote": "hostb", "domain": "hostb"},
+			"n2": map[string]any{"name": "n2", "remote": "hostc", "domain": "hostc"},
+			"n3": map[string]any{"name": "n3", "remote": "hostc", "domain": "hostc"},
+		}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := o.hostOf(o.instance("n2"))
+	if len(host) != 2 || host[0].Name != "n2" || host[1].Name != "n3" {
+		t.Errorf("hostOf(n2) = %v", host)
+	}
+	if remotes := o.remoteProbes(); len(remotes) != 3 {
+		t.Errorf("remoteProbes = %v, want one per remote (hostb, hostc, local)", remotes)
 	}
 }

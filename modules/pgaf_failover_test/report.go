@@ -149,6 +149,8 @@ func passedText(n int, o *options) string {
 		return fmt.Sprintf("%d partition(s) of the primary, failover within the %s target, no split brain", n, fmtDur(o.rtoTarget))
 	case failover.ScenarioMonitorPartition:
 		return fmt.Sprintf("%d cut(s) of %s between monitor and primary, writes back after the heal, no split brain", n, fmtDur(o.downFor))
+	case failover.ScenarioHostLoss:
+		return fmt.Sprintf("%d loss(es) of the primary's whole host, failover within the %s target, the host's instances back and rejoined", n, fmtDur(o.rtoTarget))
 	}
 	return fmt.Sprintf("%d failover(s) within the %s target", n, fmtDur(o.rtoTarget))
 }

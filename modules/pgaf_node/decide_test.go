@@ -198,8 +198,10 @@ func TestPassEntries(t *testing.T) {
 
 	// replication_hosts: the listed nodes and the ones the monitor knows,
 	// each once; the replicator's other lines are to go.
-	o.replicationPeers = []peer{{"10.0.0.11", 5432}, {"10.0.0.12", 5433}}
-	formation := []pgaf.Node{{Host: "10.0.0.11", Port: 5432}, {Host: "10.0.0.13", Port: 5432}}
+	// Sorted, whatever order they come in (Ansible's difference filter
+	// returns them in set order).
+	o.replicationPeers = []peer{{"10.0.0.12", 5433}, {"10.0.0.11", 5432}}
+	formation := []pgaf.Node{{Host: "10.0.0.13", Port: 5432}, {Host: "10.0.0.11", Port: 5432}}
 	e, own = passEntries(o, formation)
 	var got []string
 	for _, x := range e[1:] {
@@ -212,7 +214,7 @@ func TestPassEntries(t *testing.T) {
 		t.Errorf("replication entries %v (own %v), want %v", got, own, want)
 	}
 	// A node this run removes is no longer offered the password.
-	formation[1].Name = "n3"
+	formation[0].Name = "n3"
 	o.leaving = []string{"n3"}
 	if e, _ = passEntries(o, formation); len(e) != 3 || e[len(e)-1].Host != "10.0.0.12" {
 		t.Errorf("with n3 leaving: %+v", e)

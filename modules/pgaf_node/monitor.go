@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -116,6 +117,11 @@ func passEntries(o options, formation []pgaf.Node) (entries []pgautoctl.PassEntr
 			peers = append(peers, peer{host: n.Host, port: n.Port})
 		}
 	}
+	// In a fixed order: the list Ansible passes comes out of a set operation
+	// (its order varies from run to run), and a reordered file is a change.
+	slices.SortFunc(peers, func(a, b peer) int {
+		return cmp.Or(cmp.Compare(a.host, b.host), cmp.Compare(a.port, b.port))
+	})
 	seen := map[peer]bool{}
 	for _, p := range peers {
 		if seen[p] {

@@ -123,15 +123,17 @@ lab_recap_sum() {
 lab_recap_changed() { lab_recap_sum "$1" changed; }
 lab_recap_failed() { echo $(($(lab_recap_sum "$1" failed) + $(lab_recap_sum "$1" unreachable))); }
 
-# lab_changed_tasks LOG prints each task that reported a change, with its
-# "changed: [host]" lines and what follows them (the result with -v, the diff
-# with --diff), so a failed idempotency check says what moved.
+# lab_changed_tasks LOG prints each task that reported a change: its header,
+# what it printed (the diff with --diff comes before the status line) and its
+# "changed: [host]" lines with the result that follows them under -v, so a
+# failed idempotency check says what moved.
 lab_changed_tasks() {
 	awk '
-		/^TASK \[/ { task = $0; next }
-		/^changed: \[/ { if (task != "") { print task; task = "" } show = 1; print; next }
-		/^(ok|skipping|fatal|failed|included): \[/ || /^PLAY / { show = 0; next }
-		show { print }' "$1" | cut -c1-400
+		/^TASK \[/ { task = $0; buf = ""; show = 0; next }
+		/^changed: \[/ { if (task != "") { print task; task = "" } printf "%s", buf; buf = ""; show = 1; print; next }
+		/^(ok|skipping|fatal|failed|included): \[/ || /^PLAY / { buf = ""; show = 0; next }
+		show { print; next }
+		{ buf = buf $0 "\n" }' "$1" | cut -c1-400
 }
 
 # lab_assert_unchanged LOG WHAT: the test fails unless the PLAY RECAP of LOG
