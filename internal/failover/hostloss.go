@@ -36,8 +36,10 @@ type hostPower struct {
 	members []Instance
 }
 
-func (h hostPower) ForceStop(ctx context.Context, _ Instance) error { return h.each(ctx, h.Power.ForceStop) }
-func (h hostPower) Start(ctx context.Context, _ Instance) error     { return h.each(ctx, h.Power.Start) }
+func (h hostPower) ForceStop(ctx context.Context, _ Instance) error {
+	return h.each(ctx, h.Power.ForceStop)
+}
+func (h hostPower) Start(ctx context.Context, _ Instance) error { return h.each(ctx, h.Power.Start) }
 
 func (h hostPower) each(ctx context.Context, do func(context.Context, Instance) error) error {
 	errs := make([]error, len(h.members))

@@ -159,7 +159,9 @@ func TestHostLossStopsAndStartsEveryInstanceOfThePrimarysHost(t *testing.T) {
 	pow.onStart = func() { startOnce.Do(rejoin(mon)) }
 	cfg := testConfig()
 	cfg.Scenario = ScenarioHostLoss
-	cfg.Instance = func(node string) Instance { return Instance{Name: node, Project: "lab", Remote: "hostb", Domain: "hostb"} }
+	cfg.Instance = func(node string) Instance {
+		return Instance{Name: node, Project: "lab", Remote: "hostb", Domain: "hostb"}
+	}
 	cfg.HostOf = func(inst Instance) []Instance {
 		return []Instance{inst, {Name: "app", Project: "lab", Remote: "hostb", Domain: "hostb"}}
 	}

@@ -15,12 +15,12 @@ import (
 // every config and device value is a string.
 type options struct {
 	Name, Remote, Project, State, Target string
-	Image                        incus.ImageRef
-	HasImage                     bool
-	Profiles                     []string // nil: not managed
-	Config                       map[string]string
-	Devices                      map[string]map[string]string
-	WaitReady                    bool
+	Image                                incus.ImageRef
+	HasImage                             bool
+	Profiles                             []string // nil: not managed
+	Config                               map[string]string
+	Devices                              map[string]map[string]string
+	WaitReady                            bool
 }
 
 // Incus instance names are hostnames: letters, digits and dashes, not
