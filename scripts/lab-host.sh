@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Prepare this Debian 12 host for the Incus lab, idempotently:
 #   packages → incusd → nftables guard → storage pool → bridges → projects/profiles → image.
+# `lab-host.sh multihost` then adds the multi-host lab (inventory/multihost.yml):
+# two more Incus daemons on this machine acting as hosts pgaf-hostb and
+# pgaf-hostc, each with its own directory, bridge and HTTPS address on
+# loopback, added as remotes of root's Incus client configuration.
 # Every step checks first and only acts on a difference, so a ready host takes a few seconds.
 # The image is rebuilt only when its recipe (package list, customize_rootfs, metadata) changes;
 # the downloaded .debs stay in $CACHE/debs for the next build.
@@ -13,6 +17,15 @@ IMAGE_ALIAS=pgaf-bookworm
 RUN_DIR=/run/pgafha
 # name  gateway/prefix   — the lab bridge and the e2e bridge (see notes: lab conventions)
 BRIDGES=("pgafbr0 10.66.0.1/24" "pgafe2e0 10.66.1.1/24")
+# The multi-host lab: remote  bridge  gateway/prefix  HTTPS address ("-": the
+# local daemon). Its bridges route to each other through this machine, as
+# hosts on one lab network would, and to nothing else (the guard).
+MH_HOSTS=("local pgafmha0 10.66.2.1/24 -" "pgaf-hostb pgafmhb0 10.66.3.1/24 127.0.0.1:8444"
+	"pgaf-hostc pgafmhc0 10.66.4.1/24 127.0.0.1:8445")
+MH_PROJECT=pgaf-mh
+MH_DIR=/var/lib/pgafha-hosts
+# Bridges that may forward to each other; each group reaches nothing else.
+GUARD_GROUPS=("pgafbr0" "pgafe2e0" "pgafmha0 pgafmhb0 pgafmhc0")
 # pgaf-e2e holds the e2e lab; pgaf-e2e-empty stays empty (the `--check on an empty lab` test).
 E2E_PROJECTS=(pgaf-e2e pgaf-e2e-empty)
 declare -A PROJECT_BRIDGE=([default]=pgafbr0 [pgaf-e2e]=pgafe2e0 [pgaf-e2e-empty]=pgafe2e0)
@@ -156,11 +169,13 @@ ensure_default_profile() {
 
 # ---------------------------------------------------------------- nftables guard
 guard_rules() {
-	local entry name
-	for entry in "${BRIDGES[@]}"; do
-		name=${entry%% *}
-		printf '    iifname "%s" oifname != "%s" counter drop comment "lab bridge %s must not reach out"\n' "$name" "$name" "$name"
-		printf '    oifname "%s" iifname != "%s" counter drop comment "nothing may reach into lab bridge %s"\n' "$name" "$name" "$name"
+	local group set
+	for group in "${GUARD_GROUPS[@]}"; do
+		# shellcheck disable=SC2086 # one word per bridge
+		set=$(printf '"%s", ' $group)
+		set="{ ${set%, } }"
+		printf '    iifname %s oifname != %s counter drop comment "lab bridges %s must not reach out"\n' "$set" "$set" "$group"
+		printf '    oifname %s iifname != %s counter drop comment "nothing may reach into lab bridges %s"\n' "$set" "$set" "$group"
 	done
 }
 
@@ -296,6 +311,90 @@ setup_image() {
 	find "$CACHE" -maxdepth 1 -name 'pgaf-bookworm-*.tar.gz' ! -name "pgaf-bookworm-$hash.tar.gz" -delete
 }
 
+# ---------------------------------------------------------------- multi-host lab
+# incus_at DIR ARGS...: the incus CLI against the daemon of DIR ("" = the local one).
+incus_at() {
+	local dir=$1
+	shift
+	if [[ -n $dir ]]; then INCUS_DIR=$dir incus "$@"; else incus "$@"; fi
+}
+
+# start_host_incusd NAME: a second incusd with its own directory, started
+# detached like the main one and remembered by its PID.
+start_host_incusd() {
+	local name=$1 dir=$MH_DIR/$1
+	if INCUS_DIR=$dir incus admin waitready --timeout=1 >/dev/null 2>&1; then
+		say "incusd of $name: answering"
+		return
+	fi
+	mkdir -p "$dir" "$RUN_DIR"
+	act "starting the incusd of $name (INCUS_DIR=$dir, pid $RUN_DIR/incusd-$name.pid)"
+	setsid env PATH=/usr/libexec/incus:/usr/sbin:/usr/bin:/sbin:/bin INCUS_DIR="$dir" \
+		/usr/libexec/incus/incusd --group incus-admin --logfile="$dir/incusd.log" \
+		</dev/null >>"$dir/incusd.out" 2>&1 &
+	echo $! >"$RUN_DIR/incusd-$name.pid"
+	INCUS_DIR=$dir incus admin waitready --timeout=60 >/dev/null || die "the incusd of $name did not become ready in 60 s (see $dir/incusd.log)"
+}
+
+# trust_controller NAME DIR ADDR: the daemon trusts root's client certificate,
+# and root's client configuration has it as remote NAME (its certificate pinned).
+trust_controller() {
+	local name=$1 dir=$2 addr=$3 cfgdir=${INCUS_CONF:-$HOME/.config/incus} fp
+	[[ -f $cfgdir/client.crt ]] || { act "incus remote generate-certificate"; incus remote generate-certificate >/dev/null; }
+	fp=$(openssl x509 -in "$cfgdir/client.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr 'A-F' 'a-f')
+	if ! INCUS_DIR=$dir incus config trust list --format csv -c f | grep -q "^${fp:0:12}"; then
+		act "$name trusts root's Incus client certificate"
+		INCUS_DIR=$dir incus config trust add-certificate "$cfgdir/client.crt" --name pgafha-controller >/dev/null
+	fi
+	if ! incus remote list --format csv | grep -q "^$name,https://$addr,"; then
+		incus remote remove "$name" >/dev/null 2>&1 || true
+		act "incus remote add $name https://$addr"
+		incus remote add "$name" "https://$addr" --accept-certificate >/dev/null
+	fi
+	say "remote $name: https://$addr, trusted"
+}
+
+setup_multihost() {
+	local entry name bridge cidr addr dir
+	for entry in "${MH_HOSTS[@]}"; do
+		read -r name bridge cidr addr <<<"$entry"
+		dir=
+		if [[ $addr != - ]]; then
+			dir=$MH_DIR/$name
+			start_host_incusd "$name"
+		fi
+		(
+			[[ -z $dir ]] || export INCUS_DIR=$dir
+			setup_storage
+			ensure_network "$bridge" "$cidr"
+			ensure_project "$MH_PROJECT"
+			ensure_default_profile "$MH_PROJECT" "$bridge"
+			if [[ -n $dir ]]; then
+				[[ $(incus config get core.https_address) == "$addr" ]] || {
+					act "$name listens on https://$addr"
+					incus config set core.https_address "$addr"
+				}
+				setup_image
+			fi
+		)
+		[[ -z $dir ]] || trust_controller "$name" "$dir" "$addr"
+	done
+}
+
+# stop_multihost: the extra daemons are stopped by the PIDs this script
+# recorded (their containers with them); the local daemon's part stays.
+stop_multihost() {
+	local entry name pid
+	for entry in "${MH_HOSTS[@]}"; do
+		read -r name _ <<<"$entry"
+		[[ -f $RUN_DIR/incusd-$name.pid ]] || continue
+		pid=$(cat "$RUN_DIR/incusd-$name.pid")
+		INCUS_DIR=$MH_DIR/$name incus admin shutdown --timeout=60 >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+		rm -f "$RUN_DIR/incusd-$name.pid"
+		say "incusd of $name stopped (pid $pid)"
+	done
+}
+
 main() {
 	local t0=$SECONDS entry project
 	setup_packages
@@ -318,4 +417,14 @@ main() {
 	say "lab host ready ($((SECONDS - t0)) s)"
 }
 
-main "$@"
+case ${1:-} in
+"") main ;;
+multihost)
+	main
+	t0=$SECONDS
+	setup_multihost
+	say "multi-host lab ready: local, pgaf-hostb, pgaf-hostc ($((SECONDS - t0)) s)"
+	;;
+multihost-stop) stop_multihost ;;
+*) die "usage: $0 [multihost|multihost-stop]" ;;
+esac

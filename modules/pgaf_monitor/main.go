@@ -21,6 +21,8 @@ var spec = ansible.Spec{
 		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
 		{Name: "autoctl_node_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "settings", Type: ansible.TypeDict},
+		// Unset: the module's pg_hba.conf lines are left as they are.
+		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		localnode.ServiceOption("pg_autoctl-monitor"),
 	}, localnode.Options()...),
 }
@@ -38,7 +40,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range o.sec.Warnings() {
+	for _, w := range append(o.sec.Warnings(), pghba.RuleWarnings("hba_rules", o.hbaRules)...) {
 		m.Result.Warn(w)
 	}
 	r, err := localnode.Runner(o.osUser, o.binDir)
@@ -121,14 +123,23 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// initdb's trust rules go, right after the create and on every run:
 	// the modules log in as postgres, pg_autoctl as autoctl_node.
 	if local.Data == pgautoctl.DataCluster {
-		changed, err := pghba.Ensure(ctx, local.PGData, o.port, m.CheckMode(),
-			pghba.NoTrust(o.osUser, []string{"postgres", local.Config["postgresql.username"]}))
+		edits := []pghba.Edit{pghba.NoTrust(o.osUser, []string{"postgres", local.Config["postgresql.username"]})}
+		if o.hbaRules != nil {
+			// Data nodes outside the monitor's own network: pg_autoctl opens only that one.
+			edits = append(edits, pghba.Rules(o.hbaRules, hbaMarker))
+		}
+		changed, err := pghba.Ensure(ctx, local.PGData, o.port, m.CheckMode(), edits...)
 		if err != nil {
 			return fmt.Errorf("authentication files of the monitor at %s: %w", local.PGData, err)
 		}
 		if changed[0] {
 			rep.note("replace initdb's trust rules: peer over the socket for " + o.osUser + " only, scram-sha-256 on loopback")
 			rep.before["local_auth"], rep.after["local_auth"] = "trust", "peer map="+pghba.IdentMap+", scram-sha-256"
+			m.Result.Changed = m.Result.Changed || !m.CheckMode()
+		}
+		if len(changed) > 1 && changed[1] {
+			rep.note("set the module's pg_hba.conf lines (hba_rules)")
+			rep.before["hba_rules"], rep.after["hba_rules"] = "different", o.hbaRules
 			m.Result.Changed = m.Result.Changed || !m.CheckMode()
 		}
 	}
@@ -185,7 +196,11 @@ type options struct {
 	port                                                      int
 	sec                                                       pgautoctl.Security
 	settings                                                  map[string]any
+	hbaRules                                                  []string // nil: not managed
 }
+
+// hbaMarker tags the pg_hba.conf lines this module owns.
+const hbaMarker = "# managed by pgaf_monitor"
 
 func readOptions(p ansible.Params) (options, error) {
 	o := options{
@@ -195,6 +210,12 @@ func readOptions(p ansible.Params) (options, error) {
 		sec: localnode.Security(p),
 	}
 	if err := localnode.Validate(p, "data nodes"); err != nil {
+		return o, err
+	}
+	if p.IsSet("hba_rules") {
+		o.hbaRules = append([]string{}, p.Strings("hba_rules")...)
+	}
+	if err := pghba.CheckRules("hba_rules", o.hbaRules); err != nil {
 		return o, err
 	}
 	switch {

@@ -12,6 +12,7 @@ import (
 	"pgafha/internal/monitorconn"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pghba"
 	"pgafha/internal/switchover"
 )
 
@@ -46,7 +47,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range append(o.sec.Warnings(), hbaWarnings(o.hbaRules)...) {
+	for _, w := range append(o.sec.Warnings(), pghba.RuleWarnings("hba_rules", o.hbaRules)...) {
 		m.Result.Warn(w)
 	}
 	r, err := localnode.Runner(o.osUser, o.binDir)

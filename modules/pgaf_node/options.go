@@ -14,6 +14,7 @@ import (
 	"pgafha/internal/connstr"
 	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pghba"
 	"pgafha/internal/switchover"
 )
 
@@ -89,7 +90,7 @@ func readOptions(p ansible.Params) (options, error) {
 		// An empty list is a wish too: remove the lines managed here.
 		o.hbaRules = append([]string{}, p.Strings("hba_rules")...)
 	}
-	if err := checkHBARules(o.hbaRules); err != nil {
+	if err := pghba.CheckRules("hba_rules", o.hbaRules); err != nil {
 		return o, err
 	}
 	if p.IsSet("replication_hosts") {
