@@ -2,6 +2,9 @@
 # Build the Ansible modules, bring up the lab, run the tests.
 #   ./build.sh          build every modules/* binary into library/, cmd/* tools into bin/
 #   ./build.sh lab      install host packages, set up Incus, converge the lab formation, show its state
+#   ./build.sh lab multihost
+#                       the same, with the monitor and each data node on a different Incus
+#                       host (two more incusd on this machine, inventory/multihost.yml)
 #   ./build.sh test     static checks, unit tests, end-to-end tests (tests/e2e/*.sh, in order)
 set -euo pipefail
 
@@ -45,6 +48,15 @@ build() {
 }
 
 lab() {
+	if [[ ${1:-} == multihost ]]; then
+		say "preparing this host for the multi-host lab (packages, three incusd, networks, image)"
+		bash scripts/lab-host.sh multihost
+		build
+		say "converging the formation across the hosts local, pgaf-hostb, pgaf-hostc"
+		PGAFHA_INVENTORY=inventory/multihost.yml bash scripts/converge-lab.sh
+		return
+	fi
+	[[ -z ${1:-} ]] || { echo "usage: $0 lab [multihost]" >&2; exit 64; }
 	say "preparing this host for the lab (packages, incusd, network, image)"
 	bash scripts/lab-host.sh
 	build
@@ -85,7 +97,7 @@ e2e_tests() {
 
 case "${1:-build}" in
 build) build ;;
-lab) lab ;;
+lab) lab "${2:-}" ;;
 test)
 	timed "lab host" bash scripts/lab-host.sh
 	timed build build
@@ -95,7 +107,7 @@ test)
 	say "all tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 	;;
 *)
-	echo "usage: $0 [build|lab|test]" >&2
+	echo "usage: $0 [build|lab [multihost]|test]" >&2
 	exit 64
 	;;
 esac

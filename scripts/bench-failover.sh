@@ -11,7 +11,9 @@
 #   bash scripts/bench-failover.sh --defaults [...]    # then the same with pg_auto_failover's
 #                                                      # monitor defaults, restoring the current ones
 # Scenarios: stop freeze kill standby_loss monitor_loss partition monitor_partition
-# (see tests/test_pg_failover.sh). Environment: INVENTORY (inventory/lab.yml),
+# host_loss (see tests/test_pg_failover.sh; host_loss needs the multi-host lab:
+# INVENTORY=inventory/multihost.yml bash scripts/bench-failover.sh host_loss=5).
+# Environment: INVENTORY (inventory/lab.yml),
 # FREEZE_SECONDS (3), DOWN_SECONDS (10), BENCH_RTO_TARGET (120: generous, so
 # that every cycle runs and is measured even with slow settings), BENCH_OUT
 # (also append the table there), BENCH_SVG_DIR (write one SVG timeline per
@@ -28,10 +30,10 @@ plan=()
 for arg in "$@"; do
 	case $arg in
 	--defaults) with_defaults=true ;;
-	stop=[1-9]* | freeze=[1-9]* | kill=[1-9]* | standby_loss=[1-9]* | monitor_loss=[1-9]* | partition=[1-9]* | monitor_partition=[1-9]*)
+	stop=[1-9]* | freeze=[1-9]* | kill=[1-9]* | standby_loss=[1-9]* | monitor_loss=[1-9]* | partition=[1-9]* | monitor_partition=[1-9]* | host_loss=[1-9]*)
 		plan+=("$arg") ;;
 	*)
-		echo "usage: $0 [--defaults] [SCENARIO=N ...] (scenarios: stop freeze kill standby_loss monitor_loss partition monitor_partition)" >&2
+		echo "usage: $0 [--defaults] [SCENARIO=N ...] (scenarios: stop freeze kill standby_loss monitor_loss partition monitor_partition host_loss)" >&2
 		exit 64
 		;;
 	esac

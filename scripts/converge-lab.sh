@@ -16,9 +16,16 @@ INVENTORY=${PGAFHA_INVENTORY:-inventory/lab.yml}
 echo "    inventory $INVENTORY, containers reached with community.general.$(lab_connection)"
 lab_playbook "$INVENTORY" "$@"
 
-project=$(ansible-inventory -i "$INVENTORY" --list | python3 -c '
+# Each Incus host (remote) and project the inventory places containers on.
+ansible-inventory -i "$INVENTORY" --list | python3 -c '
 import json, sys
 hv = json.load(sys.stdin)["_meta"]["hostvars"]
-print(next((v["ansible_incus_project"] for v in hv.values() if "ansible_incus_project" in v), "default"))')
-printf '\n==> lab containers (Incus project %s)\n' "$project"
-incus list --project "$project" --columns ns4t --format table
+seen = set()
+for v in hv.values():
+    if "ansible_incus_project" in v or "ansible_incus_remote" in v:
+        seen.add((v.get("ansible_incus_remote", "local"), v.get("ansible_incus_project", "default")))
+for remote, project in sorted(seen) or [("local", "default")]:
+    print(remote, project)' | while read -r remote project; do
+	printf '\n==> lab containers (Incus host %s, project %s)\n' "$remote" "$project"
+	incus list "$remote:" --project "$project" --columns ns4t --format table
+done

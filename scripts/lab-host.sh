@@ -22,7 +22,8 @@ BRIDGES=("pgafbr0 10.66.0.1/24" "pgafe2e0 10.66.1.1/24")
 # hosts on one lab network would, and to nothing else (the guard).
 MH_HOSTS=("local pgafmha0 10.66.2.1/24 -" "pgaf-hostb pgafmhb0 10.66.3.1/24 127.0.0.1:8444"
 	"pgaf-hostc pgafmhc0 10.66.4.1/24 127.0.0.1:8445")
-MH_PROJECT=pgaf-mh
+# The user's multi-host lab and the e2e one (tests/inventory/multihost.yml).
+MH_PROJECTS=(pgaf-mh pgaf-mh-e2e)
 MH_DIR=/var/lib/pgafha-hosts
 # Bridges that may forward to each other; each group reaches nothing else.
 GUARD_GROUPS=("pgafbr0" "pgafe2e0" "pgafmha0 pgafmhb0 pgafmhc0")
@@ -355,7 +356,7 @@ trust_controller() {
 }
 
 setup_multihost() {
-	local entry name bridge cidr addr dir
+	local entry name bridge cidr addr dir project
 	for entry in "${MH_HOSTS[@]}"; do
 		read -r name bridge cidr addr <<<"$entry"
 		dir=
@@ -367,8 +368,10 @@ setup_multihost() {
 			[[ -z $dir ]] || export INCUS_DIR=$dir
 			setup_storage
 			ensure_network "$bridge" "$cidr"
-			ensure_project "$MH_PROJECT"
-			ensure_default_profile "$MH_PROJECT" "$bridge"
+			for project in "${MH_PROJECTS[@]}"; do
+				ensure_project "$project"
+				ensure_default_profile "$project" "$bridge"
+			done
 			if [[ -n $dir ]]; then
 				[[ $(incus config get core.https_address) == "$addr" ]] || {
 					act "$name listens on https://$addr"

@@ -30,7 +30,10 @@
 #                       kill (SIGKILL the primary's postmaster); standby_loss (force-stop
 #                       the standby); monitor_loss (force-stop the monitor for DOWN_SECONDS);
 #                       partition (cut the primary off from monitor and standby, nftables);
-#                       monitor_partition (cut only the monitor off for DOWN_SECONDS)
+#                       monitor_partition (cut only the monitor off for DOWN_SECONDS);
+#                       host_loss (force-stop at once every container on the primary's
+#                       Incus host; needs the members on different hosts, e.g.
+#                       inventory/multihost.yml)
 #   FREEZE_SECONDS      pause length of the freeze scenario (3)
 #   DOWN_SECONDS        how long monitor_loss / monitor_partition last (10)
 #   INVENTORY           inventory/lab.yml; tests use tests/inventory/e2e.yml
@@ -75,8 +78,8 @@ number='^[0-9]+([.][0-9]+)?$'
 [[ $REJOIN_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage "REJOIN_TIMEOUT must be a whole number of seconds, got '$REJOIN_TIMEOUT'"
 [[ $CYCLES =~ ^[1-9][0-9]*$ ]] || usage "CYCLES must be a positive whole number, got '$CYCLES'"
 case $SCENARIO in
-stop | freeze | kill | standby_loss | monitor_loss | partition | monitor_partition) ;;
-*) usage "SCENARIO must be stop, freeze, kill, standby_loss, monitor_loss, partition or monitor_partition, got '$SCENARIO'" ;;
+stop | freeze | kill | standby_loss | monitor_loss | partition | monitor_partition | host_loss) ;;
+*) usage "SCENARIO must be stop, freeze, kill, standby_loss, monitor_loss, partition, monitor_partition or host_loss, got '$SCENARIO'" ;;
 esac
 
 if [[ $SCENARIO == partition || $SCENARIO == monitor_partition ]]; then

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-ORDER = ["stop", "kill", "partition", "monitor_partition", "standby_loss", "monitor_loss", "freeze"]
+ORDER = ["stop", "kill", "partition", "monitor_partition", "standby_loss", "monitor_loss", "freeze", "host_loss"]
 WHAT = {
     "stop": "hard stop of the primary's container",
     "kill": "SIGKILL of the primary's postmaster",
@@ -21,6 +21,7 @@ WHAT = {
     "standby_loss": "hard stop of the standby's container",
     "monitor_loss": "hard stop of the monitor's container",
     "freeze": "primary paused (no failover expected)",
+    "host_loss": "every container of the primary's Incus host stopped at once",
 }
 
 

@@ -23,6 +23,8 @@ cd "$ROOT"
 source tests/lib/assert.sh
 # shellcheck source=SCRIPTDIR/../lib/lab.sh
 source tests/lib/lab.sh
+# shellcheck source=SCRIPTDIR/../lib/probe.sh
+source tests/lib/probe.sh
 
 export INVENTORY=tests/inventory/e2e.yml
 PROJECT=pgaf-e2e
@@ -47,15 +49,8 @@ trap cleanup EXIT
 
 status() { incus list --project "$PROJECT" --format csv --columns s "^$1\$" 2>/dev/null; }
 
-# formation prints "<settled primaries> <settled secondaries> <unhealthy>" as
-# the monitor sees them: an oracle independent of the module under test.
-formation() {
-	incus exec --project "$PROJECT" "$MONITOR" -- su postgres -c "psql -X -q -At -F' ' -d pg_auto_failover -c \"
-		select count(*) filter (where reportedstate = 'primary' and goalstate = 'primary' and health = 1),
-		       count(*) filter (where reportedstate = 'secondary' and goalstate = 'secondary' and health = 1),
-		       count(*) filter (where health <> 1)
-		  from pgautofailover.node\"" 2>/dev/null || echo "monitor unreachable"
-}
+# formation prints "primaries secondaries unhealthy" as the monitor sees them.
+formation() { formation_counts "$PROJECT" "$MONITOR"; }
 
 primary() {
 	incus exec --project "$PROJECT" "$MONITOR" -- su postgres -c "psql -X -q -At -d pg_auto_failover -c \"

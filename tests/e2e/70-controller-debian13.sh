@@ -19,6 +19,8 @@ cd "$ROOT"
 source tests/lib/assert.sh
 # shellcheck source=SCRIPTDIR/../lib/lab.sh
 source tests/lib/lab.sh
+# shellcheck source=SCRIPTDIR/../lib/probe.sh
+source tests/lib/probe.sh
 
 INV=tests/inventory/e2e.yml
 PROJECT=pgaf-e2e
@@ -47,13 +49,7 @@ converge() {
 }
 
 # formation prints "primaries secondaries unhealthy" as the monitor sees them.
-formation() {
-	incus exec --project "$PROJECT" pgaf-monitor -- su postgres -c "psql -X -q -At -F' ' -d pg_auto_failover -c \"
-		select count(*) filter (where reportedstate = 'primary' and goalstate = 'primary' and health = 1),
-		       count(*) filter (where reportedstate = 'secondary' and goalstate = 'secondary' and health = 1),
-		       count(*) filter (where health <> 1)
-		  from pgautofailover.node\"" 2>/dev/null || echo "monitor unreachable"
-}
+formation() { formation_counts "$PROJECT" pgaf-monitor; }
 
 check "the Debian 13 controller: ansible-core 2.19 with community.general.incus"
 out=$(controller bash -c 'ansible --version && ansible-doc -t connection -l community.general' 2>&1) ||

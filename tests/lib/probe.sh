@@ -3,6 +3,8 @@
 # around an operation, shared by tests/e2e/*.sh and scripts/bench-*.sh (source it).
 #
 #   formation_sql PROJECT MONITOR SQL           runs SQL in the monitor's database, prints rows
+#   formation_counts PROJECT MONITOR            "<settled primaries> <settled secondaries> <unhealthy>"
+#                                               ("monitor unreachable" when it does not answer)
 #   formation_primary PROJECT MONITOR           the settled primary's node name
 #   formation_secondary PROJECT MONITOR         the first settled, healthy secondary's name
 #   formation_wait_healthy PROJECT MONITOR S    waits up to S s for one primary and every other
@@ -21,6 +23,14 @@
 
 formation_sql() {
 	incus exec --project "$1" --cwd /tmp "$2" -- su postgres -c "psql -X -q -At -F' ' -d pg_auto_failover -c \"$3\""
+}
+
+# formation_counts: an oracle independent of the modules under test.
+formation_counts() {
+	formation_sql "$1" "$2" "select count(*) filter (where reportedstate = 'primary' and goalstate = 'primary' and health = 1),
+		count(*) filter (where reportedstate = 'secondary' and goalstate = 'secondary' and health = 1),
+		count(*) filter (where health <> 1)
+		from pgautofailover.node" 2>/dev/null || echo "monitor unreachable"
 }
 
 formation_primary() {
