@@ -23,8 +23,8 @@ var spec = ansible.Spec{
 		{Name: "monitor", Type: ansible.TypeStr, Required: true},
 		// Member name → failure domain, the monitor and every data node.
 		{Name: "domains", Type: ansible.TypeDict, Required: true},
-		// false: a placement that cannot survive is a warning, not a failure (labs on one host).
-		{Name: "enforce", Type: ansible.TypeBool, Default: true},
+		// warn: a placement that cannot survive is a warning, not a failure (labs on one host).
+		{Name: "check", Type: ansible.TypeStr, Default: "enforce", Choices: []string{"enforce", "warn"}},
 	},
 }
 
@@ -49,7 +49,7 @@ func run(_ context.Context, m *ansible.Module) error {
 	switch {
 	case problem == nil:
 		m.Result.Msg = fmt.Sprintf("the formation survives the loss of any one of its %d failure domains", len(placement.Domains(members)))
-	case m.Params.Bool("enforce"):
+	case m.Params.String("check") == "enforce":
 		return fmt.Errorf("%w. Place the members on different Incus hosts (ansible_incus_remote, pgaf_lab_target) or name their failure domains (postgres_ha_failure_domain); postgres_ha_failure_domain_check: warn accepts it (labs on one host)", problem)
 	default:
 		m.Result.Warn(problem.Error())
