@@ -25,6 +25,13 @@ MH_HOSTS=("local pgafmha0 10.66.2.1/24 -" "pgaf-hostb pgafmhb0 10.66.3.1/24 127.
 # The user's multi-host lab and the e2e one (tests/inventory/multihost.yml).
 MH_PROJECTS=(pgaf-mh pgaf-mh-e2e)
 MH_DIR=/var/lib/pgafha-hosts
+# A two-member Incus cluster (remote pgaf-cluster), for placing instances on a
+# named member (`target`): member  cluster address. Its instances have no
+# network: a managed bridge is cluster-wide, and two members on one kernel
+# cannot each create the same bridge.
+CL_MEMBERS=("pgaf-cl1 127.0.0.1:8446" "pgaf-cl2 127.0.0.1:8447")
+CL_REMOTE=pgaf-cluster
+CL_PROJECT=pgaf-cl-e2e
 # Bridges that may forward to each other; each group reaches nothing else.
 GUARD_GROUPS=("pgafbr0" "pgafe2e0" "pgafmha0 pgafmhb0 pgafmhc0")
 # pgaf-e2e holds the e2e lab; pgaf-e2e-empty stays empty (the `--check on an empty lab` test).
@@ -365,6 +372,7 @@ setup_multihost() {
 			start_host_incusd "$name"
 		fi
 		(
+			# shellcheck disable=SC2030 # this subshell talks to one daemon
 			[[ -z $dir ]] || export INCUS_DIR=$dir
 			setup_storage
 			ensure_network "$bridge" "$cidr"
@@ -384,11 +392,52 @@ setup_multihost() {
 	done
 }
 
+# setup_cluster: the first member enables clustering, the second joins it
+# with a token; then a dir pool on each member, the image, a project whose
+# default profile has only the root disk, and the controller trusted.
+setup_cluster() {
+	local first second addr1 addr2 dir1 dir2 token
+	read -r first addr1 <<<"${CL_MEMBERS[0]}"
+	read -r second addr2 <<<"${CL_MEMBERS[1]}"
+	dir1=$MH_DIR/$first dir2=$MH_DIR/$second
+	start_host_incusd "$first"
+	start_host_incusd "$second"
+	if ! INCUS_DIR=$dir1 incus cluster list --format csv >/dev/null 2>&1; then
+		act "$first: clustering enabled at $addr1"
+		INCUS_DIR=$dir1 incus config set core.https_address "$addr1"
+		INCUS_DIR=$dir1 incus cluster enable "$first" >/dev/null
+	fi
+	if ! INCUS_DIR=$dir1 incus cluster list --format csv | grep -q "^$second,"; then
+		act "$second joins the cluster of $first"
+		token=$(INCUS_DIR=$dir1 incus cluster add "$second" --quiet)
+		printf 'cluster:\n  enabled: true\n  server_name: %s\n  server_address: %s\n  cluster_token: %s\n' \
+			"$second" "$addr2" "$token" | INCUS_DIR=$dir2 incus admin init --preseed >/dev/null
+	fi
+	(
+		# shellcheck disable=SC2031 # this subshell talks to the cluster
+		export INCUS_DIR=$dir1
+		if ! incus storage show default >/dev/null 2>&1; then
+			act "cluster storage pool default (dir on each member)"
+			incus storage create default dir --target "$first" >/dev/null
+			incus storage create default dir --target "$second" >/dev/null
+			incus storage create default dir >/dev/null
+		fi
+		ensure_project "$CL_PROJECT"
+		if ! incus profile device list default --project "$CL_PROJECT" | grep -qx root; then
+			act "profile default ($CL_PROJECT): root disk on pool default, no network"
+			incus profile device add default root disk path=/ pool=default --project "$CL_PROJECT" >/dev/null
+		fi
+		setup_image
+	)
+	trust_controller "$CL_REMOTE" "$dir1" "$addr1"
+	say "cluster $CL_REMOTE: $first ($addr1), $second ($addr2)"
+}
+
 # stop_multihost: the extra daemons are stopped by the PIDs this script
 # recorded (their containers with them); the local daemon's part stays.
 stop_multihost() {
 	local entry name pid
-	for entry in "${MH_HOSTS[@]}"; do
+	for entry in "${MH_HOSTS[@]}" "${CL_MEMBERS[@]}"; do
 		read -r name _ <<<"$entry"
 		[[ -f $RUN_DIR/incusd-$name.pid ]] || continue
 		pid=$(cat "$RUN_DIR/incusd-$name.pid")
@@ -426,7 +475,8 @@ multihost)
 	main
 	t0=$SECONDS
 	setup_multihost
-	say "multi-host lab ready: local, pgaf-hostb, pgaf-hostc ($((SECONDS - t0)) s)"
+	setup_cluster
+	say "multi-host lab ready: local, pgaf-hostb, pgaf-hostc, cluster $CL_REMOTE ($((SECONDS - t0)) s)"
 	;;
 multihost-stop) stop_multihost ;;
 *) die "usage: $0 [multihost|multihost-stop]" ;;

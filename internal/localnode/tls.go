@@ -25,7 +25,7 @@ func ChangeTLS(ctx context.Context, r *pgautoctl.Runner, pgdata string, sec pgau
 	if _, err := r.Run(ctx, nil, sec.EnableSSLArgs(pgdata)...); err != nil {
 		return pgautoctl.Local{}, fmt.Errorf("change the TLS setup of %s: %w", pgdata, err)
 	}
-	l, err := r.Inspect(pgdata)
+	l, err := r.Inspect(ctx, pgdata)
 	if err != nil {
 		return l, err
 	}

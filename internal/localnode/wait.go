@@ -21,7 +21,7 @@ const retryEvery = 500 * time.Millisecond
 func WaitForService(ctx context.Context, r *pgautoctl.Runner, pgdata, what, service string) error {
 	deadline := time.Now().Add(ServiceGrace)
 	for {
-		l, err := r.Inspect(pgdata)
+		l, err := r.Inspect(ctx, pgdata)
 		if err != nil || l.ServicePID != 0 {
 			return err
 		}

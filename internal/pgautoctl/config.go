@@ -2,10 +2,12 @@ package pgautoctl
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Config is a pg_autoctl.cfg file as "section.key" → value, the same keys
@@ -62,17 +64,46 @@ func (r *Runner) PathsFor(pgdata string) Paths {
 }
 
 // ReadConfig returns the parsed config, or nil when the file does not exist.
-func ReadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil, nil
+// pg_autoctl rewrites the file in place (truncate, then write) when a
+// setting changes, so a read can catch it empty or half written: such a
+// read is repeated for a moment (configSettle) before it counts.
+func ReadConfig(ctx context.Context, path string) (Config, error) {
+	deadline := time.Now().Add(configSettle)
+	for {
+		data, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read pg_autoctl config %s: %w", path, err)
+		}
+		cfg, err := ParseConfig(string(data))
+		if err == nil && cfg.Role() == "" {
+			err = fmt.Errorf("no [pg_autoctl] role in %d bytes", len(data))
+		}
+		if err == nil {
+			return cfg, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("parse pg_autoctl config %s: %w", path, err)
+		}
+		if werr := sleepCtx(ctx, 100*time.Millisecond); werr != nil {
+			return nil, fmt.Errorf("parse pg_autoctl config %s: %w (while waiting: %w)", path, err, werr)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read pg_autoctl config %s: %w", path, err)
+}
+
+// configSettle bounds how long a config caught mid-rewrite is read again.
+const configSettle = 2 * time.Second
+
+// sleepCtx waits d, or less when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	cfg, err := ParseConfig(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("parse pg_autoctl config %s: %w", path, err)
-	}
-	return cfg, nil
 }

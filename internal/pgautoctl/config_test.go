@@ -1,10 +1,13 @@
 package pgautoctl
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 const keeperCfg = `[pg_autoctl]
@@ -66,9 +69,36 @@ func TestPathsFollowPgautoctlLayout(t *testing.T) {
 }
 
 func TestReadConfigMissingIsNil(t *testing.T) {
-	cfg, err := ReadConfig(filepath.Join(t.TempDir(), "nope.cfg"))
+	cfg, err := ReadConfig(context.Background(), filepath.Join(t.TempDir(), "nope.cfg"))
 	if err != nil || cfg != nil {
 		t.Errorf("ReadConfig(missing) = %v, %v; want nil, nil", cfg, err)
+	}
+}
+
+// pg_autoctl rewrites its config in place: a read that catches it empty is
+// repeated until the content is back; one that stays empty fails.
+func TestReadConfigWaitsForARewrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pg_autoctl.cfg")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(250 * time.Millisecond)
+		_ = os.WriteFile(path, []byte("[pg_autoctl]\nrole = keeper\n"), 0o600)
+	}()
+	cfg, err := ReadConfig(context.Background(), path)
+	if err != nil || cfg.Role() != "keeper" {
+		t.Fatalf("ReadConfig during a rewrite = %v, %v", cfg, err)
+	}
+
+	empty := filepath.Join(t.TempDir(), "empty.cfg")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := ReadConfig(ctx, empty); err == nil || !strings.Contains(err.Error(), "no [pg_autoctl] role") {
+		t.Errorf("ReadConfig(empty) = %v, want the parse error", err)
 	}
 }
 

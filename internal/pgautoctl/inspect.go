@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DataState says what a PGDATA directory holds.
@@ -37,7 +38,7 @@ type Local struct {
 }
 
 // Inspect observes what exists for pgdata without changing anything.
-func (r *Runner) Inspect(pgdata string) (Local, error) {
+func (r *Runner) Inspect(ctx context.Context, pgdata string) (Local, error) {
 	if !filepath.IsAbs(pgdata) {
 		return Local{}, fmt.Errorf("pgdata %q must be an absolute path", pgdata)
 	}
@@ -48,7 +49,7 @@ func (r *Runner) Inspect(pgdata string) (Local, error) {
 	}
 	l := Local{PGData: pgdata, Paths: r.PathsFor(pgdata)}
 	var err error
-	if l.Config, err = ReadConfig(l.Paths.Config); err != nil {
+	if l.Config, err = ReadConfig(ctx, l.Paths.Config); err != nil {
 		return l, err
 	}
 	if l.Data, err = dataState(pgdata); err != nil {
@@ -134,7 +135,16 @@ type LocalNode struct {
 // ShowLocalState reads the keeper's state file through pg_autoctl (the file
 // is binary), without contacting the monitor.
 func (r *Runner) ShowLocalState(ctx context.Context, pgdata string) (LocalNode, error) {
+	// pg_autoctl parses its config first: one caught mid-rewrite (see
+	// ReadConfig) is read again for a moment.
+	deadline := time.Now().Add(configSettle)
 	out, err := r.Run(ctx, nil, "show", "state", "--local", "--json", "--pgdata", pgdata)
+	for err != nil && strings.Contains(err.Error(), "Failed to parse configuration file") && time.Now().Before(deadline) {
+		if werr := sleepCtx(ctx, 100*time.Millisecond); werr != nil {
+			break
+		}
+		out, err = r.Run(ctx, nil, "show", "state", "--local", "--json", "--pgdata", pgdata)
+	}
 	if err != nil {
 		return LocalNode{}, fmt.Errorf("read local node state: %w", err)
 	}

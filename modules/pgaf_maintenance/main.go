@@ -59,7 +59,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 
 	// Observe: this host's node, and its group at rest on the monitor.
-	files, err := r.Inspect(o.pgdata)
+	files, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return err
 	}

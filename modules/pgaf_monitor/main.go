@@ -49,7 +49,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 
 	// Observe what exists at pgdata, then decide.
-	local, err := r.Inspect(o.pgdata)
+	local, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 			return fmt.Errorf("%s monitor at %s: %w", p.create, o.pgdata, err)
 		}
 		m.Result.Changed = true
-		if local, err = r.Inspect(o.pgdata); err != nil {
+		if local, err = r.Inspect(ctx, o.pgdata); err != nil {
 			return err
 		}
 		// The create may have rewritten the config: compare again.

@@ -67,7 +67,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	rep := newReport(o, m.CheckMode())
 
 	// Observe: local files, then the monitor's view of this node.
-	local, err := r.Inspect(o.pgdata)
+	local, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func observe(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, l pgau
 
 // reobserve looks again after a create, for the report and the next steps.
 func reobserve(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options) (pgautoctl.Local, registration, plan, error) {
-	l, err := r.Inspect(o.pgdata)
+	l, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return l, registration{}, plan{}, err
 	}

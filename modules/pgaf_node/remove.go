@@ -16,7 +16,7 @@ import (
 // remove is state=absent: observe this host's node and its record on the
 // monitor → decide (decideRemoval) → act unless check mode → report.
 func remove(ctx context.Context, m *ansible.Module, o options, r *pgautoctl.Runner, unit service.Unit, manageUnit bool) error {
-	local, err := r.Inspect(o.pgdata)
+	local, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	rep := &report{m: m, want: o.want}
 
 	// Observe: which instance this is, and its settings.
-	files, err := r.Inspect(o.pgdata)
+	files, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return err
 	}

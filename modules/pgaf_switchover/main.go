@@ -73,7 +73,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 
 	// Observe: this host's node, the group at rest, a fence left behind.
-	files, err := r.Inspect(o.pgdata)
+	files, err := r.Inspect(ctx, o.pgdata)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,9 @@
 #   - incus_instance creates, re-runs (changed=0), checks and deletes a
 #     container on remote pgaf-hostb over HTTPS; an unknown remote and a
 #     target on a daemon that is not clustered fail clearly, creating nothing;
+#   - the same on a named member of the two-member cluster pgaf-cluster
+#     (project pgaf-cl-e2e): placed where asked, reported and not moved when
+#     another member is asked later, an unknown member refused;
 #   - the preflight refuses the one-host e2e inventory with the check
 #     enforced, before anything changes, naming the members and the domain;
 #   - a converge of freshly launched containers puts the monitor and each
@@ -40,6 +43,7 @@ SCRATCH_IP=10.66.3.29
 tmp=$(mktemp -d /tmp/pgafha-multihost.XXXXXX)
 cleanup() {
 	incus delete --force "pgaf-hostb:$SCRATCH" --project "$PROJECT" >/dev/null 2>&1 || true
+	incus delete --force pgaf-cluster:cl-scratch --project pgaf-cl-e2e >/dev/null 2>&1 || true
 	[[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -58,14 +62,14 @@ converge() {
 # formation prints "primaries secondaries unhealthy" as the monitor sees them.
 formation() { formation_counts "$PROJECT" mhe-monitor; }
 
-check "the multi-host lab: three Incus daemons, two of them remotes over HTTPS"
+check "the multi-host lab: three Incus hosts (two remotes over HTTPS) and a two-member cluster"
 t0=$SECONDS
 bash scripts/lab-host.sh multihost >"$tmp/lab-host.log" 2>&1 || {
 	tail -20 "$tmp/lab-host.log" >&2
 	fail "scripts/lab-host.sh multihost"
 }
 echo "    hosts ready in $((SECONDS - t0)) s"
-for remote in pgaf-hostb pgaf-hostc; do
+for remote in pgaf-hostb pgaf-hostc pgaf-cluster; do
 	incus info "$remote:" >/dev/null 2>&1 || fail "remote $remote does not answer"
 done
 
@@ -102,6 +106,42 @@ adhoc delete "{\"name\": \"$SCRATCH\", \"remote\": \"pgaf-hostb\", \"project\": 
 assert_eq "$(get delete '[d["changed"], d["status"]]')" '[true, "Absent"]' "delete"
 adhoc delete_again "{\"name\": \"$SCRATCH\", \"remote\": \"pgaf-hostb\", \"project\": \"$PROJECT\", \"state\": \"absent\"}"
 assert_eq "$(get delete_again 'd["changed"]')" false "delete again"
+
+# ---------------------------------------------------------------- incus_instance on a cluster member
+CL_PROJECT=pgaf-cl-e2e
+cl() { echo "\"name\": \"$1\", \"remote\": \"pgaf-cluster\", \"project\": \"$CL_PROJECT\", \"image\": \"pgaf-bookworm\", \"wait_ready\": false"; }
+location() { incus list "pgaf-cluster:$1" --project "$CL_PROJECT" --format csv -c L; }
+incus delete --force pgaf-cluster:cl-scratch --project "$CL_PROJECT" >/dev/null 2>&1 || true
+
+check "incus_instance on cluster pgaf-cluster: --check for member pgaf-cl2 creates nothing"
+adhoc cl_predict "{$(cl cl-scratch), \"target\": \"pgaf-cl2\"}" --check
+assert_eq "$(get cl_predict '[d["changed"], d["status"]]')" '[true, "Absent"]' "--check result"
+assert_eq "$(location cl-scratch)" "" "instances after --check"
+
+check "it creates the container on member pgaf-cl2, then changes nothing"
+adhoc cl_create "{$(cl cl-scratch), \"target\": \"pgaf-cl2\"}"
+assert_eq "$rc" 0 "exit code of the create ($(get cl_create 'd.get("msg")'))"
+assert_eq "$(get cl_create '[d["changed"], d["status"], d["location"]]')" '[true, "Running", "pgaf-cl2"]' "create result"
+assert_eq "$(location cl-scratch)" "pgaf-cl2" "member the cluster reports"
+adhoc cl_again "{$(cl cl-scratch), \"target\": \"pgaf-cl2\"}"
+assert_eq "$(get cl_again '[d["changed"], d["location"]]')" '[false, "pgaf-cl2"]' "second run"
+
+check "asked for another member, the container is reported, not moved"
+adhoc cl_other "{$(cl cl-scratch), \"target\": \"pgaf-cl1\"}"
+assert_eq "$(get cl_other '[d["changed"], d["location"]]')" '[false, "pgaf-cl2"]' "run with target pgaf-cl1"
+assert_contains "$(get cl_other 'd.get("warnings")')" "runs on cluster member pgaf-cl2" "warnings"
+assert_eq "$(location cl-scratch)" "pgaf-cl2" "member after the run"
+
+check "an unknown member is refused, nothing created"
+adhoc cl_unknown "{$(cl cl-nothing), \"target\": \"pgaf-cl9\"}"
+want_failure cl_unknown 'target "pgaf-cl9" is not a member' "pgaf-cl1, pgaf-cl2"
+assert_eq "$(location cl-nothing)" "" "instances after the refusal"
+
+check "incus_instance deletes it from the cluster"
+adhoc cl_delete "{\"name\": \"cl-scratch\", \"remote\": \"pgaf-cluster\", \"project\": \"$CL_PROJECT\", \"state\": \"absent\"}"
+assert_eq "$(get cl_delete '[d["changed"], d["status"]]')" '[true, "Absent"]' "delete"
+adhoc cl_delete_again "{\"name\": \"cl-scratch\", \"remote\": \"pgaf-cluster\", \"project\": \"$CL_PROJECT\", \"state\": \"absent\"}"
+assert_eq "$(get cl_delete_again 'd["changed"]')" false "delete again"
 
 # ---------------------------------------------------------------- failure domains
 check "the preflight refuses a one-host formation when the check is enforced"
