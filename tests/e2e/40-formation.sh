@@ -57,12 +57,12 @@ states() { mon_sql "select nodename || ' ' || reportedstate || '/' || goalstate 
 states_are() { [[ $(states) == "$1" ]]; }
 # touch_mark: what any change to the formation would move (events, settings, configs).
 touch_mark() {
-	mon_sql "select max(eventid) from pgautofailover.event"
-	mon_sql "select string_agg(name || '=' || setting, ',' order by name) from pg_settings where name like 'pgautofailover.%'"
-	mon_sql "select number_sync_standbys from pgautofailover.formation"
-	mon_sql "select string_agg(nodename || ':' || candidatepriority || ':' || replicationquorum, ',' order by nodename) from pgautofailover.node"
+	lab_read mon_sql "select max(eventid) from pgautofailover.event"
+	lab_read mon_sql "select string_agg(name || '=' || setting, ',' order by name) from pg_settings where name like 'pgautofailover.%'"
+	lab_read mon_sql "select number_sync_standbys from pgautofailover.formation"
+	lab_read mon_sql "select string_agg(nodename || ':' || candidatepriority || ':' || replicationquorum, ',' order by nodename) from pgautofailover.node"
 	for c in pgaf-primary pgaf-replica; do
-		ct "$c" -- stat -c '%n %Y' "$PGAF_HOME/.config/pg_autoctl$NODE_PGDATA/pg_autoctl.cfg" "$PGAF_HOME/.pgpass"
+		lab_read ct "$c" -- stat -c '%n %Y' "$PGAF_HOME/.config/pg_autoctl$NODE_PGDATA/pg_autoctl.cfg" "$PGAF_HOME/.pgpass"
 	done
 }
 

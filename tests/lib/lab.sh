@@ -9,6 +9,7 @@
 #   lab_recap_changed LOG / lab_recap_failed LOG         sums from a saved PLAY RECAP
 #   lab_assert_unchanged LOG WHAT                        fails, naming the changed tasks, unless changed=0
 #   lab_members INVENTORY                                project, monitor, monitor PGDATA, data nodes
+#   lab_read CMD...                                      a read-only command, again when it printed nothing
 #
 # The shipped inventories use the community.general.incus connection. When this
 # Ansible lacks it (Debian 12 ships community.general 6.6.2; incus came in
@@ -145,4 +146,20 @@ lab_assert_unchanged() {
 		lab_changed_tasks "$1" | head -80 | sed 's/^/    | /' >&2
 		fail "changed in the PLAY RECAP of $2: got '$n', want '0'"
 	fi
+}
+
+# lab_read CMD...: runs a read-only command (an oracle's `incus exec` query)
+# and runs it again, up to three times in all, when it succeeded but printed
+# nothing: Incus 6.0.4's client sometimes loses a command's whole output with
+# exit code 0 (tests/lib/incus-cli); a test must not read that as "no rows".
+lab_read() {
+	local out attempt
+	for attempt in 1 2 3; do
+		out=$("$@") || return $?
+		if [[ -n $out ]]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+		((attempt == 3)) || sleep 0.2
+	done
 }

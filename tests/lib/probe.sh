@@ -27,7 +27,7 @@ formation_sql() {
 
 # formation_counts: an oracle independent of the modules under test.
 formation_counts() {
-	formation_sql "$1" "$2" "select count(*) filter (where reportedstate = 'primary' and goalstate = 'primary' and health = 1),
+	lab_read formation_sql "$1" "$2" "select count(*) filter (where reportedstate = 'primary' and goalstate = 'primary' and health = 1),
 		count(*) filter (where reportedstate = 'secondary' and goalstate = 'secondary' and health = 1),
 		count(*) filter (where health <> 1)
 		from pgautofailover.node" 2>/dev/null || echo "monitor unreachable"
