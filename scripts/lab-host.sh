@@ -430,7 +430,14 @@ setup_cluster() {
 		setup_image
 	)
 	trust_controller "$CL_REMOTE" "$dir1" "$addr1"
-	say "cluster $CL_REMOTE: $first ($addr1), $second ($addr2)"
+	# After a restart a member counts as offline until its first heartbeat.
+	local waited=0
+	while INCUS_DIR=$dir1 incus cluster list --format csv -c s | grep -qv '^ONLINE$'; do
+		((waited < 60)) || die "cluster $CL_REMOTE: a member is not ONLINE after 60 s ($(INCUS_DIR=$dir1 incus cluster list --format csv -c ns | tr '\n' ' '))"
+		sleep 2
+		waited=$((waited + 2))
+	done
+	say "cluster $CL_REMOTE: $first ($addr1), $second ($addr2), online"
 }
 
 # stop_multihost: the extra daemons are stopped by the PIDs this script
