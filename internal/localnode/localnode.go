@@ -12,6 +12,7 @@ import (
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/pghba"
 )
 
 // InstanceOptions find the local instance: its data directory, its port,
@@ -44,6 +45,8 @@ func Options() []ansible.Option {
 		{Name: "ssl_ca_pem", Type: ansible.TypeStr},
 		{Name: "server_cert_pem", Type: ansible.TypeStr},
 		{Name: "server_key_pem", Type: ansible.TypeStr, NoLog: true},
+		// Unset: the module's pg_hba.conf lines are left as they are (HBARules).
+		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 	}...)
 }
 
@@ -79,6 +82,9 @@ func Validate(p ansible.Params, reachedBy string) error {
 	}
 	if l := p.String("listen_addresses"); strings.TrimSpace(l) == "" || !configSafe(l) {
 		return fmt.Errorf("listen_addresses must be '*' or a comma-separated list of addresses, without quotes or control characters, got %q", l)
+	}
+	if err := pghba.CheckRules("hba_rules", HBARules(p)); err != nil {
+		return err
 	}
 	sec := Security(p)
 	for _, f := range TLSFiles(p) {

@@ -21,8 +21,6 @@ var spec = ansible.Spec{
 		{Name: "state", Type: ansible.TypeStr, Default: "running", Choices: []string{"present", "running"}},
 		{Name: "autoctl_node_password", Type: ansible.TypeStr, NoLog: true},
 		{Name: "settings", Type: ansible.TypeDict},
-		// Unset: the module's pg_hba.conf lines are left as they are.
-		{Name: "hba_rules", Type: ansible.TypeList, Elements: ansible.TypeStr},
 		localnode.ServiceOption("pg_autoctl-monitor"),
 	}, localnode.Options()...),
 }
@@ -123,25 +121,13 @@ func run(ctx context.Context, m *ansible.Module) error {
 	// initdb's trust rules go, right after the create and on every run:
 	// the modules log in as postgres, pg_autoctl as autoctl_node.
 	if local.Data == pgautoctl.DataCluster {
-		edits := []pghba.Edit{pghba.NoTrust(o.osUser, []string{"postgres", local.Config["postgresql.username"]})}
-		if o.hbaRules != nil {
-			// Data nodes outside the monitor's own network: pg_autoctl opens only that one.
-			edits = append(edits, pghba.Rules(o.hbaRules, hbaMarker))
-		}
-		changed, err := pghba.Ensure(ctx, local.PGData, o.port, m.CheckMode(), edits...)
+		// hba_rules: data nodes outside the monitor's own network (pg_autoctl opens only that one).
+		ac, err := localnode.EnsureAuth(ctx, local, o.port, o.osUser, o.hbaRules, hbaMarker, m.CheckMode())
 		if err != nil {
-			return fmt.Errorf("authentication files of the monitor at %s: %w", local.PGData, err)
+			return err
 		}
-		if changed[0] {
-			rep.note("replace initdb's trust rules: peer over the socket for " + o.osUser + " only, scram-sha-256 on loopback")
-			rep.before["local_auth"], rep.after["local_auth"] = "trust", "peer map="+pghba.IdentMap+", scram-sha-256"
-			m.Result.Changed = m.Result.Changed || !m.CheckMode()
-		}
-		if len(changed) > 1 && changed[1] {
-			rep.note("set the module's pg_hba.conf lines (hba_rules)")
-			rep.before["hba_rules"], rep.after["hba_rules"] = "different", o.hbaRules
-			m.Result.Changed = m.Result.Changed || !m.CheckMode()
-		}
+		ac.Report(o.osUser, o.hbaRules, rep.note, rep.before, rep.after)
+		m.Result.Changed = m.Result.Changed || (ac.Changed() && !m.CheckMode())
 	}
 
 	// Running: the unit runs the monitor (restarted when listen_addresses
@@ -212,12 +198,7 @@ func readOptions(p ansible.Params) (options, error) {
 	if err := localnode.Validate(p, "data nodes"); err != nil {
 		return o, err
 	}
-	if p.IsSet("hba_rules") {
-		o.hbaRules = append([]string{}, p.Strings("hba_rules")...)
-	}
-	if err := pghba.CheckRules("hba_rules", o.hbaRules); err != nil {
-		return o, err
-	}
+	o.hbaRules = localnode.HBARules(p)
 	switch {
 	case o.sec.Auth == pgautoctl.AuthSCRAM && o.password == "":
 		return o, fmt.Errorf("auth=%s needs autoctl_node_password: data nodes log in to the monitor as autoctl_node with it", pgautoctl.AuthSCRAM)

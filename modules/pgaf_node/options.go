@@ -14,7 +14,6 @@ import (
 	"pgafha/internal/connstr"
 	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
-	"pgafha/internal/pghba"
 	"pgafha/internal/switchover"
 )
 
@@ -86,13 +85,7 @@ func readOptions(p ansible.Params) (options, error) {
 	if o.keeperSettings, err = readKeeperSettings(p.Dict("keeper_settings")); err != nil {
 		return o, err
 	}
-	if p.IsSet("hba_rules") {
-		// An empty list is a wish too: remove the lines managed here.
-		o.hbaRules = append([]string{}, p.Strings("hba_rules")...)
-	}
-	if err := pghba.CheckRules("hba_rules", o.hbaRules); err != nil {
-		return o, err
-	}
+	o.hbaRules = localnode.HBARules(p)
 	if p.IsSet("replication_hosts") {
 		o.replicationPeers = []peer{}
 		for i, hp := range p.Strings("replication_hosts") {

@@ -6,9 +6,9 @@ import (
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/connstr"
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
-	"pgafha/internal/pghba"
 	"pgafha/internal/service"
 )
 
@@ -87,15 +87,8 @@ func (r *report) tlsReload(reloaded bool) {
 	}
 }
 
-func (r *report) auth(c authChange) {
-	if c.noTrust {
-		r.extra = append(r.extra, "replace initdb's trust rules: peer over the socket for "+r.o.osUser+" only, scram-sha-256 on loopback")
-		r.before["local_auth"], r.after["local_auth"] = "trust", "peer map="+pghba.IdentMap+", scram-sha-256"
-	}
-	if c.rules {
-		r.extra = append(r.extra, "update the pg_hba.conf rules managed here")
-		r.before["hba_rules"], r.after["hba_rules"] = "different", r.o.hbaRules
-	}
+func (r *report) auth(c localnode.AuthChange) {
+	c.Report(r.o.osUser, r.o.hbaRules, func(s string) { r.extra = append(r.extra, s) }, r.before, r.after)
 }
 
 func (r *report) replicationPassword(changed bool) {
