@@ -64,32 +64,44 @@ func (r *Runner) PathsFor(pgdata string) Paths {
 }
 
 // ReadConfig returns the parsed config, or nil when the file does not exist.
-// pg_autoctl rewrites the file in place (truncate, then write) when a
-// setting changes, so a read can catch it empty or half written: such a
-// read is repeated for a moment (configSettle) before it counts.
+// A config caught mid-rewrite (see untilRewritten) is read again.
 func ReadConfig(ctx context.Context, path string) (Config, error) {
+	var cfg Config
+	var err error
+	untilRewritten(ctx, func() (partial bool) {
+		cfg, partial, err = readConfigOnce(path)
+		return partial
+	})
+	return cfg, err
+}
+
+// readConfigOnce reads and parses the config once; partial says the
+// content looks like a rewrite in progress (unparsable, or no role).
+func readConfigOnce(path string) (cfg Config, partial bool, err error) {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read pg_autoctl config %s: %w", path, err)
+	}
+	cfg, err = ParseConfig(string(data))
+	if err == nil && cfg.Role() == "" {
+		err = fmt.Errorf("no [pg_autoctl] role in %d bytes", len(data))
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("parse pg_autoctl config %s: %w", path, err)
+	}
+	return cfg, false, nil
+}
+
+// untilRewritten calls read until it reports no partial config, for at
+// most configSettle or until ctx ends. pg_autoctl rewrites pg_autoctl.cfg in
+// place (truncate, then write) when a setting changes, so a read, its own
+// or pg_autoctl's, can catch the file empty or half written.
+func untilRewritten(ctx context.Context, read func() (partial bool)) {
 	deadline := time.Now().Add(configSettle)
-	for {
-		data, err := os.ReadFile(path)
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read pg_autoctl config %s: %w", path, err)
-		}
-		cfg, err := ParseConfig(string(data))
-		if err == nil && cfg.Role() == "" {
-			err = fmt.Errorf("no [pg_autoctl] role in %d bytes", len(data))
-		}
-		if err == nil {
-			return cfg, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("parse pg_autoctl config %s: %w", path, err)
-		}
-		if werr := sleepCtx(ctx, 100*time.Millisecond); werr != nil {
-			return nil, fmt.Errorf("parse pg_autoctl config %s: %w (while waiting: %w)", path, err, werr)
-		}
+	for read() && time.Now().Before(deadline) && sleepCtx(ctx, 100*time.Millisecond) == nil {
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // DataState says what a PGDATA directory holds.
@@ -135,16 +134,13 @@ type LocalNode struct {
 // ShowLocalState reads the keeper's state file through pg_autoctl (the file
 // is binary), without contacting the monitor.
 func (r *Runner) ShowLocalState(ctx context.Context, pgdata string) (LocalNode, error) {
-	// pg_autoctl parses its config first: one caught mid-rewrite (see
-	// ReadConfig) is read again for a moment.
-	deadline := time.Now().Add(configSettle)
-	out, err := r.Run(ctx, nil, "show", "state", "--local", "--json", "--pgdata", pgdata)
-	for err != nil && strings.Contains(err.Error(), "Failed to parse configuration file") && time.Now().Before(deadline) {
-		if werr := sleepCtx(ctx, 100*time.Millisecond); werr != nil {
-			break
-		}
+	// pg_autoctl parses its config first: it may catch it mid-rewrite too.
+	var out Output
+	var err error
+	untilRewritten(ctx, func() bool {
 		out, err = r.Run(ctx, nil, "show", "state", "--local", "--json", "--pgdata", pgdata)
-	}
+		return err != nil && strings.Contains(err.Error(), "Failed to parse configuration file")
+	})
 	if err != nil {
 		return LocalNode{}, fmt.Errorf("read local node state: %w", err)
 	}
