@@ -18,21 +18,23 @@ type Instance struct {
 }
 
 func (i Instance) String() string {
-	if i.Remote == "" || i.Remote == "local" {
+	if i.RemoteName() == "local" {
 		return i.Project + "/" + i.Name
 	}
 	return i.Remote + ":" + i.Project + "/" + i.Name
 }
 
+// RemoteName is the instance's remote, "local" when none is given.
+func (i Instance) RemoteName() string {
+	if i.Remote == "" {
+		return "local"
+	}
+	return i.Remote
+}
+
 // same reports whether two values name the same instance.
 func (i Instance) same(o Instance) bool {
-	norm := func(r string) string {
-		if r == "" {
-			return "local"
-		}
-		return r
-	}
-	return i.Name == o.Name && i.Project == o.Project && norm(i.Remote) == norm(o.Remote)
+	return i.Name == o.Name && i.Project == o.Project && i.RemoteName() == o.RemoteName()
 }
 
 // Power is what a cycle needs from Incus. Every call returns once the

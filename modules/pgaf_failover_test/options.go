@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	"pgafha/internal/ansible"
 	"pgafha/internal/connstr"
 	"pgafha/internal/failover"
-	"pgafha/internal/incus"
 	"pgafha/internal/labnet"
 	"pgafha/internal/placement"
 )
@@ -270,7 +268,7 @@ func (o *options) remoteProbes() []failover.Instance {
 	seen := map[string]bool{}
 	var out []failover.Instance
 	for _, inst := range append(slices.Collect(maps.Values(o.instances)), o.monitorInst, failover.Instance{Project: o.project}) {
-		r := cmp.Or(inst.Remote, incus.LocalRemote)
+		r := inst.RemoteName()
 		if !seen[r] {
 			seen[r] = true
 			out = append(out, inst)
