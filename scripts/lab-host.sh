@@ -92,6 +92,17 @@ setup_packages() {
 # ---------------------------------------------------------------- incusd
 incus_ready() { incus admin waitready --timeout="${1:-1}" >/dev/null 2>&1; }
 
+# spawn_incusd DIR LOG OUT PIDFILE: an incusd detached from this script
+# (setsid), with INCUS_DIR=DIR unless DIR is empty, its log in LOG and its
+# output in OUT; its PID goes to PIDFILE, so only this daemon is ever
+# stopped by us.
+spawn_incusd() {
+	local dir=$1 log=$2 out=$3 pidfile=$4
+	setsid env PATH=/usr/libexec/incus:/usr/sbin:/usr/bin:/sbin:/bin ${dir:+"INCUS_DIR=$dir"} \
+		/usr/libexec/incus/incusd --group incus-admin --logfile="$log" </dev/null >>"$out" 2>&1 &
+	echo $! >"$pidfile"
+}
+
 start_incusd() {
 	if incus_ready 1; then
 		say "incusd: answering"
@@ -101,14 +112,10 @@ start_incusd() {
 		act "systemctl start incus.service"
 		systemctl start incus.socket incus.service
 	else
-		# No systemd as PID 1 on these hosts: run the daemon detached, log to a file,
-		# and remember its PID so only this daemon is ever stopped by us.
+		# No systemd as PID 1 on these hosts: run the daemon detached.
 		mkdir -p /var/log/incus "$RUN_DIR"
 		act "starting incusd (setsid; log /var/log/incus/incusd.out, pid $RUN_DIR/incusd.pid)"
-		setsid env PATH=/usr/libexec/incus:/usr/sbin:/usr/bin:/sbin:/bin \
-			/usr/libexec/incus/incusd --group incus-admin --logfile=/var/log/incus/incus.log \
-			</dev/null >>/var/log/incus/incusd.out 2>&1 &
-		echo $! >"$RUN_DIR/incusd.pid"
+		spawn_incusd "" /var/log/incus/incus.log /var/log/incus/incusd.out "$RUN_DIR/incusd.pid"
 	fi
 	incus admin waitready --timeout=60 || die "incusd did not become ready in 60 s (see /var/log/incus/)"
 	say "incusd: started"
@@ -337,10 +344,7 @@ start_host_incusd() {
 	fi
 	mkdir -p "$dir" "$RUN_DIR"
 	act "starting the incusd of $name (INCUS_DIR=$dir, pid $RUN_DIR/incusd-$name.pid)"
-	setsid env PATH=/usr/libexec/incus:/usr/sbin:/usr/bin:/sbin:/bin INCUS_DIR="$dir" \
-		/usr/libexec/incus/incusd --group incus-admin --logfile="$dir/incusd.log" \
-		</dev/null >>"$dir/incusd.out" 2>&1 &
-	echo $! >"$RUN_DIR/incusd-$name.pid"
+	spawn_incusd "$dir" "$dir/incusd.log" "$dir/incusd.out" "$RUN_DIR/incusd-$name.pid"
 	INCUS_DIR=$dir incus admin waitready --timeout=60 >/dev/null || die "the incusd of $name did not become ready in 60 s (see $dir/incusd.log)"
 }
 
