@@ -24,7 +24,7 @@ import sys
 import urllib.parse
 
 SOCKET = os.environ.get("INCUS_SOCKET", "/var/lib/incus/unix.socket")
-# The daemon every call goes to: None is the local socket, else (remote, url).
+# The daemon every call goes to: None is the local socket, else a Remote.
 REMOTE = None
 
 
@@ -59,33 +59,39 @@ def remote_addr(name):
     die(f"incus_exec.py: remote {name!r} is not in {path}")
 
 
-def https_connection(name, url):
-    """A connection to remote NAME that presents the client certificate and
-    accepts only the server certificate pinned for NAME."""
-    d = config_dir()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # pinned below, as the incus client does
-    ctx.load_cert_chain(os.path.join(d, "client.crt"), os.path.join(d, "client.key"))
-    u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPSConnection(u.hostname, u.port or 8443, context=ctx)
-    conn.connect()
-    with open(os.path.join(d, "servercerts", name + ".crt"), encoding="ascii") as f:
-        pinned = ssl.PEM_cert_to_DER_cert(f.read())
-    if conn.sock.getpeercert(binary_form=True) != pinned:
-        conn.close()
-        die(f"incus_exec.py: remote {name!r} ({url}) presented another certificate than the one accepted")
-    return conn
+class Remote:
+    """Remote NAME of the client configuration: its address, a TLS context
+    with the client certificate, and the server certificate pinned for it
+    (read once per command, not per request)."""
+
+    def __init__(self, name):
+        d = config_dir()
+        self.name, self.url = name, remote_addr(name)
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.ctx.check_hostname = False
+        self.ctx.verify_mode = ssl.CERT_NONE  # pinned in connect, as the incus client does
+        self.ctx.load_cert_chain(os.path.join(d, "client.crt"), os.path.join(d, "client.key"))
+        with open(os.path.join(d, "servercerts", name + ".crt"), encoding="ascii") as f:
+            self.pinned = ssl.PEM_cert_to_DER_cert(f.read())
+
+    def connect(self):
+        u = urllib.parse.urlsplit(self.url)
+        conn = http.client.HTTPSConnection(u.hostname, u.port or 8443, context=self.ctx)
+        conn.connect()
+        if conn.sock.getpeercert(binary_form=True) != self.pinned:
+            conn.close()
+            die(f"incus_exec.py: remote {self.name!r} ({self.url}) presented another certificate than the one accepted")
+        return conn
 
 
 def use_remote(remote):
     global REMOTE
     if remote not in ("", "local"):
-        REMOTE = (remote, remote_addr(remote))
+        REMOTE = Remote(remote)
 
 
 def call(method, path, body=None, headers=None, raw=False):
-    conn = UnixConnection(SOCKET) if REMOTE is None else https_connection(*REMOTE)
+    conn = UnixConnection(SOCKET) if REMOTE is None else REMOTE.connect()
     data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
     conn.request(method, path, body=data, headers=headers or {})
     resp = conn.getresponse()
