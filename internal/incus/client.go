@@ -22,6 +22,9 @@ const DefaultSocket = "/var/lib/incus/unix.socket"
 type Client struct {
 	srv    incus.InstanceServer
 	remote string // "" for the local socket
+	// server is the daemon's GET /1.0 answer when connecting already asked
+	// for it (ConnectRemote's trust check), nil otherwise.
+	server *api.Server
 }
 
 // SocketPath is the socket Connect uses: $INCUS_SOCKET, else the default.

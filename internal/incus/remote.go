@@ -54,7 +54,7 @@ func ConnectRemote(ctx context.Context, remote string) (*Client, error) {
 		if info.Auth != "trusted" {
 			return nil, fmt.Errorf("remote %q (%s) does not trust this client's certificate (auth %q): run `incus config trust add-certificate` on that server, or `incus remote add %s` with a trust token", remote, addr, info.Auth, remote)
 		}
-		return &Client{srv: r.srv, remote: remote}, nil
+		return &Client{srv: r.srv, remote: remote, server: info}, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("connect to Incus remote %q (%s): no answer: %w", remote, addr, ctx.Err())
 	}
@@ -102,12 +102,16 @@ func (c *Client) CheckTarget(ctx context.Context, target string) error {
 	if target == "" {
 		return nil
 	}
-	srv, _, err := c.srv.GetServer()
-	if err != nil {
-		return fmt.Errorf("ask remote %q whether it is clustered: %w", c.Remote(), err)
+	srv := c.server
+	if srv == nil {
+		var err error
+		if srv, _, err = c.srv.GetServer(); err != nil {
+			return fmt.Errorf("ask remote %q whether it is clustered: %w", c.Remote(), err)
+		}
 	}
 	var members []string
 	if srv.Environment.ServerClustered {
+		var err error
 		if members, err = c.srv.GetClusterMemberNames(); err != nil {
 			return fmt.Errorf("list the cluster members of remote %q: %w", c.Remote(), err)
 		}
