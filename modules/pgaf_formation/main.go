@@ -1,15 +1,14 @@
 // pgaf_formation ensures a formation's replication policy on the monitor:
-// number_sync_standbys (or the `synchronous` intent), and per-node
-// candidate priority and replication quorum. It compares first, because the
-// monitor's setters are not idempotent, and reports the primary's effective
-// synchronous_standby_names.
+// number_sync_standbys (or the `synchronous` intent). It compares first,
+// because the monitor's setter is not idempotent, and reports the primary's
+// effective synchronous_standby_names. Per-node candidate priority and
+// replication quorum are pgaf_node's.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/monitorconn"
@@ -23,7 +22,6 @@ var spec = ansible.Spec{
 		{Name: "group", Type: ansible.TypeInt, Default: 0},
 		{Name: "synchronous", Type: ansible.TypeBool},
 		{Name: "number_sync_standbys", Type: ansible.TypeInt},
-		{Name: "nodes", Type: ansible.TypeList, Elements: ansible.TypeRaw},
 	}, monitorconn.Options()...),
 }
 
@@ -68,24 +66,20 @@ func run(ctx context.Context, m *ansible.Module) error {
 		m.Result.Warn("synchronous=false: commits do not wait for any standby; a failover can lose the last committed transactions")
 	}
 
-	// Act, one setter at a time with the group at rest in between.
-	initial := nodes
-	if !m.CheckMode() {
-		for i, s := range plan.steps {
-			// Another host's setter may have begun a transition meanwhile.
-			if err := mon.AtRest(ctx, formation, group, func() error { return apply(ctx, mon, formation, s) }); err != nil {
-				m.Result.Changed = i > 0
-				return fmt.Errorf("%w (steps done before this one: %s)", err, done(plan.steps, s))
-			}
-			m.Result.Changed = true
-			if nodes, err = waitAtRest(ctx, mon, formation, group); err != nil {
-				return fmt.Errorf("wait for the group to apply %q: %w", s, err)
-			}
+	// Act, with the group at rest: another host's setter may have begun a
+	// transition meanwhile.
+	if !m.CheckMode() && plan.change {
+		if err := mon.AtRest(ctx, formation, group, func() error { return mon.SetNumberSyncStandbys(ctx, formation, plan.targetNSS) }); err != nil {
+			return fmt.Errorf("%s: %w", plan, err)
+		}
+		m.Result.Changed = true
+		if nodes, err = waitAtRest(ctx, mon, formation, group); err != nil {
+			return fmt.Errorf("wait for the group to apply %q: %w", plan, err)
 		}
 	}
 
 	// Report, from what the monitor and the primary say now.
-	return report(ctx, m, mon, formation, group, initial, nodes, plan, f.NumberSyncStandbys)
+	return report(ctx, m, mon, formation, group, nodes, plan, f.NumberSyncStandbys)
 }
 
 func readWish(p ansible.Params) (wish, error) {
@@ -107,51 +101,7 @@ func readWish(p ansible.Params) (wish, error) {
 	if g := p.Int("group"); g < 0 {
 		return w, fmt.Errorf("group must be 0 or more, got %d", g)
 	}
-	for i, item := range p.List("nodes") {
-		nw, err := readNodeWish(item)
-		if err != nil {
-			return w, fmt.Errorf("nodes[%d]: %w", i, err)
-		}
-		w.nodes = append(w.nodes, nw)
-	}
 	return w, nil
-}
-
-func readNodeWish(item any) (nodeWish, error) {
-	var nw nodeWish
-	d, ok := item.(map[string]any)
-	if !ok {
-		return nw, errors.New("must be a dict with name, and candidate_priority and/or replication_quorum")
-	}
-	for k, v := range d {
-		switch k {
-		case "name":
-			s, ok := v.(string)
-			if !ok || s == "" {
-				return nw, errors.New("name must be a non-empty string")
-			}
-			nw.name = s
-		case "candidate_priority":
-			n, ok := v.(int64)
-			if !ok {
-				return nw, fmt.Errorf("candidate_priority must be an integer, got %v", v)
-			}
-			i := int(n)
-			nw.priority = &i
-		case "replication_quorum":
-			b, ok := v.(bool)
-			if !ok {
-				return nw, fmt.Errorf("replication_quorum must be a boolean, got %v", v)
-			}
-			nw.quorum = &b
-		default:
-			return nw, fmt.Errorf("unknown key %q (known: name, candidate_priority, replication_quorum)", k)
-		}
-	}
-	if nw.name == "" {
-		return nw, errors.New("name is required")
-	}
-	return nw, nil
 }
 
 // waitAtRest waits until the group is settled (pgaf.GroupSettled, the one
@@ -177,29 +127,4 @@ func inGroup(nodes []pgaf.Node, group int) []pgaf.Node {
 		}
 	}
 	return out
-}
-
-func apply(ctx context.Context, mon *pgaf.Monitor, formation string, s step) error {
-	switch {
-	case s.nss != nil:
-		return mon.SetNumberSyncStandbys(ctx, formation, *s.nss)
-	case s.priority != nil:
-		return mon.SetCandidatePriority(ctx, formation, s.node, *s.priority)
-	default:
-		return mon.SetReplicationQuorum(ctx, formation, s.node, *s.quorum)
-	}
-}
-
-func done(steps []step, failed step) string {
-	var out []string
-	for _, s := range steps {
-		if s == failed {
-			break
-		}
-		out = append(out, s.String())
-	}
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, "; ")
 }

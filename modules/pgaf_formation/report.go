@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,18 +21,16 @@ type nodeView struct {
 	ReplicationState  string `json:"replication_state"`
 }
 
-// report describes the policy now in force; initial is the group as it was
-// before any change (for --diff), nodes as it is now.
-func report(ctx context.Context, m *ansible.Module, mon *pgaf.Monitor, formation string, group int, initial, nodes []pgaf.Node, plan policyPlan, beforeNSS int) error {
+// report describes the policy now in force (nodes: the group as it is now).
+func report(ctx context.Context, m *ansible.Module, mon *pgaf.Monitor, formation string, group int, nodes []pgaf.Node, plan policyPlan, beforeNSS int) error {
 	res := &m.Result
-	res.Changed = len(plan.steps) > 0
-	var acts []string
-	for _, s := range plan.steps {
-		acts = append(acts, s.String())
-	}
+	res.Changed = plan.change
 	if res.Changed {
-		before, after := diffOf(initial, beforeNSS, plan)
-		res.SetDiff(ansible.Diff{Before: before, After: after, BeforeHeader: formation + " (before)", AfterHeader: formation + " (after)"})
+		res.SetDiff(ansible.Diff{
+			Before:       map[string]any{"number_sync_standbys": beforeNSS},
+			After:        map[string]any{"number_sync_standbys": plan.targetNSS},
+			BeforeHeader: formation + " (before)", AfterHeader: formation + " (after)",
+		})
 	}
 
 	f, err := mon.Formation(ctx, formation)
@@ -82,33 +79,11 @@ func report(ctx context.Context, m *ansible.Module, mon *pgaf.Monitor, formation
 	case !res.Changed:
 		res.Msg = fmt.Sprintf("formation %s policy is as asked (number_sync_standbys=%d, synchronous_standby_names=%q)", formation, f.NumberSyncStandbys, names)
 	case m.CheckMode():
-		res.Msg = "would " + strings.Join(acts, "; ")
+		res.Msg = "would " + plan.String()
 	default:
-		res.Msg = strings.Join(acts, "; ") + fmt.Sprintf(" (synchronous_standby_names=%q)", names)
+		res.Msg = plan.String() + fmt.Sprintf(" (synchronous_standby_names=%q)", names)
 	}
 	return nil
-}
-
-func diffOf(nodes []pgaf.Node, beforeNSS int, plan policyPlan) (map[string]any, map[string]any) {
-	before := map[string]any{"number_sync_standbys": beforeNSS}
-	after := map[string]any{"number_sync_standbys": plan.targetNSS}
-	for _, n := range nodes {
-		b := map[string]any{"candidate_priority": n.CandidatePriority, "replication_quorum": n.ReplicationQuorum}
-		a := map[string]any{"candidate_priority": n.CandidatePriority, "replication_quorum": n.ReplicationQuorum}
-		for _, s := range plan.steps {
-			if s.node != n.Name {
-				continue
-			}
-			if s.priority != nil {
-				a["candidate_priority"] = *s.priority
-			}
-			if s.quorum != nil {
-				a["replication_quorum"] = *s.quorum
-			}
-		}
-		before[n.Name], after[n.Name] = b, a
-	}
-	return before, after
 }
 
 // primarySyncNames reads synchronous_standby_names on the primary itself.

@@ -246,8 +246,12 @@ want_failure node_formation 'formation "nosuch"' "no such formation"
 
 module form_nss pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$MONITOR_URI\", \"monitor_password\": \"$LAB_PASSWORD\", \"number_sync_standbys\": 1}"
 want_failure form_nss "needs at least 2 standby nodes with replication_quorum=true" "synchronous: true"
-module form_node pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$MONITOR_URI\", \"monitor_password\": \"$LAB_PASSWORD\", \"nodes\": [{\"name\": \"pgaf-nothing\", \"candidate_priority\": 10}]}"
-want_failure form_node 'no node named "pgaf-nothing"'
+# Per-node properties are pgaf_node's alone: asynchronous replication is
+# refused while a standby is in the quorum, and nothing is set here.
+module form_async pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$MONITOR_URI\", \"monitor_password\": \"$LAB_PASSWORD\", \"synchronous\": false}"
+want_failure form_async "still take(s) part in the replication quorum" "pgaf_node"
+module form_node pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$MONITOR_URI\", \"monitor_password\": \"$LAB_PASSWORD\", \"nodes\": [{\"name\": \"pgaf-primary\", \"candidate_priority\": 10}]}"
+want_failure form_node "Unsupported parameters" "nodes"
 module form_both pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$MONITOR_URI\", \"synchronous\": true, \"number_sync_standbys\": 0}"
 want_failure form_both "mutually exclusive"
 module form_uri pgaf-monitor pgaf_formation "{\"monitor_uri\": \"$uri_port\", \"monitor_password\": \"$LAB_PASSWORD\", \"synchronous\": true}"
