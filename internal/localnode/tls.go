@@ -140,26 +140,24 @@ func EnsureTLSFiles(files []TLSFile, dryRun bool) ([]string, error) {
 	return changed, nil
 }
 
-// CAForCheckMode returns, in check mode when the CA file is still to be
-// written (among written), a temporary copy of its content for this run's
-// own connections, and how to remove it; "" otherwise.
-func CAForCheckMode(files []TLSFile, written []string, checkMode bool) (string, func(), error) {
+// StageCA returns, when the CA file is still to be written (among pending),
+// a temporary copy of its content for the run's own connections before it
+// is (or, in check mode, without it being) written, and how to remove it;
+// "" when the file in place is the one asked.
+func StageCA(files []TLSFile, pending []string) (string, func(), error) {
 	none := func() {}
-	if !checkMode {
-		return "", none, nil
-	}
 	for _, f := range files {
-		if f.Option != "ssl_ca_pem" || !slices.Contains(written, f.Path) {
+		if f.Option != "ssl_ca_pem" || !slices.Contains(pending, f.Path) {
 			continue
 		}
 		tmp, err := os.CreateTemp("", "pgafha-ca-*.crt")
 		if err != nil {
-			return "", none, fmt.Errorf("stage the CA for check mode: %w", err)
+			return "", none, fmt.Errorf("stage the CA: %w", err)
 		}
 		_, werr := tmp.WriteString(f.Content)
 		if err := errors.Join(werr, tmp.Close()); err != nil {
 			os.Remove(tmp.Name())
-			return "", none, fmt.Errorf("stage the CA for check mode: %w", err)
+			return "", none, fmt.Errorf("stage the CA: %w", err)
 		}
 		return tmp.Name(), func() { os.Remove(tmp.Name()) }, nil
 	}

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/service"
 )
 
 // registration is what the monitor knows about this node.
@@ -26,8 +28,13 @@ type registration struct {
 	formation []pgaf.Node
 }
 
-// plan is what must change, in the order it is applied.
+// plan is every change the run makes, in the order apply makes them.
 type plan struct {
+	// This host's files, as observe found them differ.
+	tlsFiles []string // TLS files to write
+	pgpass   bool     // ~/.pgpass entries to write
+
+	// The node (decideNode).
 	create     string      // "create", "resume" or ""
 	configSets [][2]string // pg_autoctl config keys to change on this node
 	metadata   []string    // `pg_autoctl set node metadata` arguments
@@ -37,15 +44,44 @@ type plan struct {
 	initRunning bool
 	// tls lists how the TLS setup differs (pg_autoctl enable ssl changes it).
 	tls []string
+	// wasConfig and was are what the decision compared with (for --diff).
+	wasConfig pgautoctl.Config
+	was       *pgaf.Node
+
+	// After the node: authentication files, the keeper's unit, the
+	// replication password on the primary, a reload for renewed
+	// certificate files.
+	auth                localnode.AuthChange
+	service             service.Plan
+	replicationPassword bool
+	tlsReload           bool
 }
 
 func (p plan) policyChange() bool { return p.priority != nil || p.quorum != nil }
 
-// decide compares what exists (local files, monitor record) with what was
-// asked. It refuses what it must not touch and never asks for a role:
+// decide turns what observe found into the run's plan: the node's changes
+// (decideNode), and this host's differences. A create or a TLS change
+// rewrites the files a reload or an authentication check would look at:
+// those are decided again after it (apply).
+func decide(s seen, o options) (plan, error) {
+	p, err := decideNode(s.local, s.reg, o)
+	if err != nil {
+		return p, err
+	}
+	p.tlsFiles, p.pgpass, p.service = s.tlsFiles, s.pgpass, s.service
+	if p.create == "" {
+		p.auth = s.auth
+		p.replicationPassword = s.replicationPassword
+		p.tlsReload = s.tlsReload && len(p.tls) == 0
+	}
+	return p, nil
+}
+
+// decideNode compares what exists (local files, monitor record) with what
+// was asked. It refuses what it must not touch and never asks for a role:
 // pg_auto_failover alone decides which node is primary.
-func decide(l pgautoctl.Local, reg registration, o options) (plan, error) {
-	var p plan
+func decideNode(l pgautoctl.Local, reg registration, o options) (plan, error) {
+	p := plan{wasConfig: l.Config, was: reg.node}
 	if l.Config == nil {
 		switch {
 		case l.Data == pgautoctl.DataCluster:

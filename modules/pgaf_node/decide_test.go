@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
 	"pgafha/internal/ansible"
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/service"
 )
 
 func nodeOptions(t *testing.T) options {
@@ -46,7 +49,7 @@ func existing() pgautoctl.Local {
 }
 
 func TestDecideNewNode(t *testing.T) {
-	p, err := decide(pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataMissing}, registration{}, nodeOptions(t))
+	p, err := decideNode(pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataMissing}, registration{}, nodeOptions(t))
 	if err != nil || p.create != "create" {
 		t.Errorf("plan %+v, %v; want create", p, err)
 	}
@@ -72,7 +75,7 @@ func TestDecideRefusesWhatItMustNotTouch(t *testing.T) {
 		"another authentication method": {func() pgautoctl.Local { l := existing(); l.Config["postgresql.auth_method"] = "trust"; return l }(), registered(pgaf.StateSecondary)},
 	}
 	for want, c := range cases {
-		_, err := decide(c.l, c.reg, o)
+		_, err := decideNode(c.l, c.reg, o)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v", want, err)
 		}
@@ -84,15 +87,15 @@ func TestDecideResumesAnInterruptedCreate(t *testing.T) {
 	l := existing()
 	l.ServicePID = 0
 	l.InitPending = true
-	if p, err := decide(l, registration{}, o); err != nil || p.create != "resume" {
+	if p, err := decideNode(l, registration{}, o); err != nil || p.create != "resume" {
 		t.Errorf("init file left: plan %+v, %v; want resume", p, err)
 	}
 	l.InitPending, l.Data = false, pgautoctl.DataMissing
-	if p, err := decide(l, registration{}, o); err != nil || p.create != "resume" {
+	if p, err := decideNode(l, registration{}, o); err != nil || p.create != "resume" {
 		t.Errorf("no data: plan %+v, %v; want resume", p, err)
 	}
 	l.ServicePID = 99
-	if p, err := decide(l, registration{}, o); err != nil || p.create != "" || !p.initRunning {
+	if p, err := decideNode(l, registration{}, o); err != nil || p.create != "" || !p.initRunning {
 		t.Errorf("keeper running the init itself: plan %+v, %v", p, err)
 	}
 }
@@ -100,7 +103,7 @@ func TestDecideResumesAnInterruptedCreate(t *testing.T) {
 // After a failover the old primary is a secondary: nothing to do.
 func TestDecideAfterFailoverChangesNothing(t *testing.T) {
 	for _, s := range []pgaf.State{pgaf.StatePrimary, pgaf.StateSecondary} {
-		p, err := decide(existing(), registered(s), nodeOptions(t))
+		p, err := decideNode(existing(), registered(s), nodeOptions(t))
 		if err != nil || p.create != "" || p.policyChange() || len(p.configSets) > 0 || len(p.metadata) > 0 {
 			t.Errorf("%s: plan %+v, %v; want nothing", s, p, err)
 		}
@@ -111,7 +114,7 @@ func TestDecideCorrectsOnlyTheDifference(t *testing.T) {
 	o := nodeOptions(t)
 	o.candidatePriority, o.hostname = 0, "node1.example"
 	o.keeperSettings = map[string]string{"timeout.network_partition_timeout": "30"}
-	p, err := decide(existing(), registered(pgaf.StateSecondary), o)
+	p, err := decideNode(existing(), registered(pgaf.StateSecondary), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +128,7 @@ func TestDecideCorrectsOnlyTheDifference(t *testing.T) {
 		t.Errorf("configSets = %v", p.configSets)
 	}
 	o.keeperSettings = map[string]string{"timeout.no_such_key": "1"}
-	if _, err := decide(existing(), registered(pgaf.StateSecondary), o); err == nil {
+	if _, err := decideNode(existing(), registered(pgaf.StateSecondary), o); err == nil {
 		t.Error("unknown keeper setting accepted")
 	}
 }
@@ -237,29 +240,76 @@ func TestParsePeer(t *testing.T) {
 func TestStatePresentLeavesAPolicyDifferencePending(t *testing.T) {
 	o := nodeOptions(t)
 	o.candidatePriority = 0
-	p, err := decide(existing(), registered(pgaf.StateSecondary), o)
+	p, err := decideNode(existing(), registered(pgaf.StateSecondary), o)
 	if err != nil || p.priority == nil {
 		t.Fatalf("decide: %+v, %v", p, err)
 	}
 	for state, wantChange := range map[string]bool{"running": true, "present": false} {
 		o.state = state
-		r := newReport(o, false)
-		r.plan(p, existing(), registered(pgaf.StateSecondary))
-		if got := len(r.actions()) > 0; got != wantChange {
-			t.Errorf("state=%s: actions %q, want a change: %t", state, r.actions(), wantChange)
+		c := describe(o, "pg_autoctl-node", p)
+		if got := len(c.actions) > 0; got != wantChange || (c.pending != "") == wantChange {
+			t.Errorf("state=%s: actions %q, pending %q, want a change: %t", state, c.actions, c.pending, wantChange)
 		}
+	}
+}
+
+// A create rewrites what a reload or an authentication check would look
+// at: those are decided again after it, not predicted from before it.
+func TestDecideLeavesHostChecksToAfterTheCreate(t *testing.T) {
+	o := nodeOptions(t)
+	s := seen{local: pgautoctl.Local{PGData: "/pg/node", Data: pgautoctl.DataMissing}, pgpass: true,
+		auth: localnode.AuthChange{NoTrust: true}, tlsReload: true, replicationPassword: true}
+	p, err := decide(s, o)
+	if err != nil || p.create != "create" || !p.pgpass || p.auth.Changed() || p.tlsReload || p.replicationPassword {
+		t.Errorf("new node: plan %+v, %v", p, err)
+	}
+	s.local, s.reg = existing(), registered(pgaf.StatePrimary)
+	p, err = decide(s, o)
+	if err != nil || p.create != "" || !p.auth.Changed() || !p.tlsReload || !p.replicationPassword {
+		t.Errorf("existing node: plan %+v, %v", p, err)
+	}
+}
+
+// What a failed run reports is what apply did before the failure: changed
+// is true exactly when that is something, and the message says what.
+func TestReportAfterPartialFailure(t *testing.T) {
+	o := nodeOptions(t)
+	o.osUser = "postgres"
+	h := host{unit: service.Unit{Name: "pg_autoctl-node"}}
+	planned := plan{pgpass: true, create: "create", replicationPassword: true}
+	for name, c := range map[string]struct {
+		done plan
+		want []string
+	}{
+		"failed before anything": {plan{}, nil},
+		"failed after the files": {plan{pgpass: true}, []string{"update ~/.pgpass of postgres"}},
+		"failed after the create": {plan{pgpass: true, create: "create"},
+			[]string{"update ~/.pgpass of postgres", "create and register node n1"}},
+		"done": {planned, []string{"update ~/.pgpass of postgres", "create and register node n1", "set the password of pgautofailover_replicator"}},
+	} {
+		m := &ansible.Module{}
+		acts := report(context.Background(), m, o, h, seen{}, c.done)
+		if !slices.Equal(acts, c.want) || m.Result.Changed != (len(c.want) > 0) || m.Result.Get("created") != (c.done.create != "") {
+			t.Errorf("%s: changed=%v created=%v actions %q, want %q", name, m.Result.Changed, m.Result.Get("created"), acts, c.want)
+		}
+	}
+	// In check mode the plan is the prediction.
+	m := &ansible.Module{Flags: ansible.Flags{CheckMode: true}}
+	report(context.Background(), m, o, h, seen{}, planned)
+	if !m.Result.Changed || !strings.HasPrefix(m.Result.Msg, "would update ~/.pgpass") || m.Result.Get("created") != false {
+		t.Errorf("check mode: changed=%v msg=%q created=%v", m.Result.Changed, m.Result.Msg, m.Result.Get("created"))
 	}
 }
 
 func TestDecideTLSChangeIsAPlanNotARefusal(t *testing.T) {
 	o := nodeOptions(t)
-	if p, err := decide(existing(), registered(pgaf.StateSecondary), o); err != nil || len(p.tls) != 0 {
+	if p, err := decideNode(existing(), registered(pgaf.StateSecondary), o); err != nil || len(p.tls) != 0 {
 		t.Fatalf("same TLS setup: plan %+v, %v", p, err)
 	}
 	// A self-signed node asked to use the formation CA's files.
 	o.sec = pgautoctl.Security{Auth: pgautoctl.AuthSCRAM, SSL: pgautoctl.SSLFiles,
 		ServerCert: "/t/server.crt", ServerKey: "/t/server.key", CAFile: "/t/ca.crt"}
-	p, err := decide(existing(), registered(pgaf.StateSecondary), o)
+	p, err := decideNode(existing(), registered(pgaf.StateSecondary), o)
 	if err != nil || !strings.Contains(strings.Join(p.tls, ";"), "asked verify-full") {
 		t.Errorf("self-signed → CA: plan %+v, %v", p, err)
 	}

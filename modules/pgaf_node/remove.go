@@ -28,7 +28,7 @@ func remove(ctx context.Context, m *ansible.Module, o options, r *pgautoctl.Runn
 		return err
 	}
 	defer mon.Close(context.WithoutCancel(ctx))
-	reg, err := observe(ctx, r, mon, local, o)
+	reg, err := lookup(ctx, r, mon, local, o)
 	if err != nil {
 		return err
 	}

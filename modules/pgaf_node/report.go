@@ -1,137 +1,110 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"pgafha/internal/ansible"
 	"pgafha/internal/connstr"
-	"pgafha/internal/localnode"
 	"pgafha/internal/pgaf"
-	"pgafha/internal/pgautoctl"
-	"pgafha/internal/service"
 )
 
-// report collects what the run found and did, for the result and --diff.
-type report struct {
-	o       options
-	check   bool
-	create  string // "create" or "resume", kept once decided
-	steps   []string
-	before  map[string]any
-	after   map[string]any
-	extra   []string // actions outside the plan (pgpass, passwords)
-	pending string
-	// deferPolicy: state=present leaves candidate priority and replication
-	// quorum to state=running, so a difference there is pending, not a change.
-	deferPolicy bool
+// changes lists a plan's actions, in the order apply takes them, and what
+// each changes, for the message and --diff. With state=present a policy
+// difference is pending (state=running corrects it), not a change.
+type changes struct {
+	actions       []string
+	before, after map[string]any
+	pending       string
 }
 
-func newReport(o options, check bool) *report {
-	return &report{o: o, check: check, before: map[string]any{}, after: map[string]any{}, deferPolicy: o.state != "running"}
-}
-
-// plan records the planned changes; called again after a create, it
-// replaces the steps but remembers that a create happened.
-func (r *report) plan(p plan, l pgautoctl.Local, reg registration) {
-	if p.create != "" {
-		r.create = p.create
-		r.before["node"], r.after["node"] = map[string]string{"create": "absent", "resume": "partly created"}[p.create], "registered"
+func describe(o options, unit string, p plan) changes {
+	c := changes{before: map[string]any{}, after: map[string]any{}}
+	if len(p.tlsFiles) > 0 {
+		c.actions = append(c.actions, "write "+strings.Join(p.tlsFiles, ", "))
+		c.before["tls_files"], c.after["tls_files"] = "missing or different", p.tlsFiles
 	}
-	r.steps = nil
+	if p.pgpass {
+		c.actions = append(c.actions, "update ~/.pgpass of "+o.osUser)
+		c.before["pgpass"], c.after["pgpass"] = "missing or different entries", "monitor and replication entries"
+	}
+	switch p.create {
+	case "create":
+		c.actions = append(c.actions, "create and register node "+o.name)
+		c.before["node"], c.after["node"] = "absent", "registered"
+	case "resume":
+		c.actions = append(c.actions, "resume the interrupted create of node "+o.name)
+		c.before["node"], c.after["node"] = "partly created", "registered"
+	}
 	if p.initRunning {
-		r.steps = append(r.steps, "let the running pg_autoctl finish the create")
+		c.actions = append(c.actions, "let the running pg_autoctl finish the create")
 	}
 	if len(p.tls) > 0 {
-		r.steps = append(r.steps, "change the TLS setup (pg_autoctl enable ssl): "+strings.Join(p.tls, "; "))
-		r.before["tls"], r.after["tls"] = l.Config["ssl.sslmode"]+" "+l.Config["ssl.cert_file"], r.o.sec.EffectiveSSLMode()+" "+r.o.sec.ServerCert
+		c.actions = append(c.actions, "change the TLS setup (pg_autoctl enable ssl): "+strings.Join(p.tls, "; "))
+		c.before["tls"], c.after["tls"] = p.wasConfig["ssl.sslmode"]+" "+p.wasConfig["ssl.cert_file"], o.sec.EffectiveSSLMode()+" "+o.sec.ServerCert
 	}
 	for _, kv := range p.configSets {
-		r.steps = append(r.steps, fmt.Sprintf("set %s", kv[0]))
-		r.before[kv[0]], r.after[kv[0]] = redact(l.Config[kv[0]]), redact(kv[1])
+		c.actions = append(c.actions, "set "+kv[0])
+		c.before[kv[0]], c.after[kv[0]] = redact(p.wasConfig[kv[0]]), redact(kv[1])
 	}
-	if len(p.metadata) > 0 && reg.node != nil {
-		r.steps = append(r.steps, "update name/hostname on the monitor")
-		r.before["name"], r.after["name"] = reg.node.Name, r.o.name
-		r.before["hostname"], r.after["hostname"] = reg.node.Host, r.o.hostname
+	if len(p.metadata) > 0 && p.was != nil {
+		c.actions = append(c.actions, "update name/hostname on the monitor")
+		c.before["name"], c.after["name"] = p.was.Name, o.name
+		c.before["hostname"], c.after["hostname"] = p.was.Host, o.hostname
 	}
-	if p.priority != nil && reg.node != nil && !r.deferPolicy {
-		r.steps = append(r.steps, fmt.Sprintf("set candidate_priority %d → %d", reg.node.CandidatePriority, *p.priority))
-		r.before["candidate_priority"], r.after["candidate_priority"] = reg.node.CandidatePriority, *p.priority
+	p.auth.Report(o.osUser, o.hbaRules, func(s string) { c.actions = append(c.actions, s) }, c.before, c.after)
+	if p.service.Changed() {
+		c.actions = append(c.actions, p.service.Actions(unit)...)
+		if p.service.Write {
+			c.before["unit"], c.after["unit"] = "different or missing", unit
+		}
 	}
-	if p.quorum != nil && reg.node != nil && !r.deferPolicy {
-		r.steps = append(r.steps, fmt.Sprintf("set replication_quorum %t → %t", reg.node.ReplicationQuorum, *p.quorum))
-		r.before["replication_quorum"], r.after["replication_quorum"] = reg.node.ReplicationQuorum, *p.quorum
+	if p.policyChange() && p.was != nil {
+		if o.state != "running" {
+			c.pending = "candidate_priority/replication_quorum are corrected with state=running"
+		} else {
+			if p.priority != nil {
+				c.actions = append(c.actions, fmt.Sprintf("set candidate_priority %d → %d", p.was.CandidatePriority, *p.priority))
+				c.before["candidate_priority"], c.after["candidate_priority"] = p.was.CandidatePriority, *p.priority
+			}
+			if p.quorum != nil {
+				c.actions = append(c.actions, fmt.Sprintf("set replication_quorum %t → %t", p.was.ReplicationQuorum, *p.quorum))
+				c.before["replication_quorum"], c.after["replication_quorum"] = p.was.ReplicationQuorum, *p.quorum
+			}
+		}
 	}
+	if p.replicationPassword {
+		c.actions = append(c.actions, "set the password of "+replicationUser)
+		c.before["replication_password"], c.after["replication_password"] = "does not verify", "set"
+	}
+	if p.tlsReload {
+		c.actions = append(c.actions, "reload PostgreSQL: its certificate files changed since it read them")
+	}
+	return c
 }
 
 func redact(s string) string { return connstr.Redact(s) }
 
-func (r *report) pgpass(changed bool) {
-	if changed {
-		r.extra = append(r.extra, "update ~/.pgpass of "+r.o.osUser)
-		r.before["pgpass"], r.after["pgpass"] = "missing or different entries", "monitor and replication entries"
-	}
-}
-
-func (r *report) tlsFiles(written []string) {
-	if len(written) > 0 {
-		r.extra = append(r.extra, "write "+strings.Join(written, ", "))
-		r.before["tls_files"], r.after["tls_files"] = "missing or different", written
-	}
-}
-
-func (r *report) tlsReload(reloaded bool) {
-	if reloaded {
-		r.extra = append(r.extra, "reload PostgreSQL: its certificate files changed since it read them")
-	}
-}
-
-func (r *report) auth(c localnode.AuthChange) {
-	c.Report(r.o.osUser, r.o.hbaRules, func(s string) { r.extra = append(r.extra, s) }, r.before, r.after)
-}
-
-func (r *report) replicationPassword(changed bool) {
-	if changed {
-		r.extra = append(r.extra, "set the password of "+replicationUser)
-		r.before["replication_password"], r.after["replication_password"] = "does not verify", "set"
-	}
-}
-
-// service records what the keeper's unit needed.
-func (r *report) service(u service.Unit, p service.Plan) {
-	if !p.Changed() {
-		return
-	}
-	r.extra = append(r.extra, p.Actions(u.Name)...)
-	if p.Write {
-		r.before["unit"], r.after["unit"] = "different or missing", u.Path()
-	}
-}
-
-func (r *report) actions() []string {
-	var a []string
-	switch r.create {
-	case "create":
-		a = append(a, "create and register node "+r.o.name)
-	case "resume":
-		a = append(a, "resume the interrupted create of node "+r.o.name)
-	}
-	a = append(a, r.steps...)
-	return append(a, r.extra...)
-}
-
-func (r *report) write(m *ansible.Module, n *pgaf.Node, formationURI string) {
+// report writes the result: p is the plan in check mode, else what apply
+// did (after a failure, the part before it: changed stays truthful). It
+// returns the actions it reported.
+func report(ctx context.Context, m *ansible.Module, o options, h host, s seen, p plan) []string {
 	res := &m.Result
-	acts := r.actions()
-	res.Changed = len(acts) > 0
-	res.Set("pgdata", r.o.pgdata)
-	res.Set("formation", r.o.formation)
-	res.Set("monitor_uri", redact(r.o.monitorURI.String()))
-	res.Set("created", r.create != "" && !r.check)
-	if formationURI != "" {
-		res.Set("formation_uri", formationURI)
+	check := m.CheckMode()
+	c := describe(o, h.unit.Name, p)
+	if s.monitorErr != nil {
+		res.Warn(fmt.Sprintf("monitor not reachable (%v): predicting from this host's files only", s.monitorErr))
 	}
+	res.Changed = len(c.actions) > 0
+	res.Set("pgdata", o.pgdata)
+	res.Set("formation", o.formation)
+	res.Set("monitor_uri", redact(o.monitorURI.String()))
+	res.Set("created", p.create != "" && !check)
+	if uri := formationURI(ctx, s.mon, o); uri != "" {
+		res.Set("formation_uri", uri)
+	}
+	n := s.reg.node
 	if n != nil {
 		res.Set("node_id", n.ID)
 		res.Set("name", n.Name)
@@ -150,23 +123,24 @@ func (r *report) write(m *ansible.Module, n *pgaf.Node, formationURI string) {
 		}
 	}
 	switch {
-	case len(acts) == 0:
+	case len(c.actions) == 0:
 		res.Msg = "node is as asked"
 		if n != nil {
 			res.Msg = fmt.Sprintf("node %s (id %d) is %s", n.Name, n.ID, n.ReportedState)
 		}
-	case r.check:
-		res.Msg = "would " + strings.Join(acts, "; ")
+	case check:
+		res.Msg = "would " + strings.Join(c.actions, "; ")
 	default:
-		res.Msg = strings.Join(acts, "; ")
+		res.Msg = strings.Join(c.actions, "; ")
 		if n != nil {
 			res.Msg += fmt.Sprintf("; node %s (id %d) is %s", n.Name, n.ID, n.ReportedState)
 		}
 	}
-	if r.pending != "" {
-		res.Msg += " (" + r.pending + ")"
+	if c.pending != "" {
+		res.Msg += " (" + c.pending + ")"
 	}
-	if len(r.before) > 0 {
-		res.SetDiff(ansible.Diff{Before: r.before, After: r.after, BeforeHeader: r.o.name + " (before)", AfterHeader: r.o.name + " (after)"})
+	if len(c.before) > 0 {
+		res.SetDiff(ansible.Diff{Before: c.before, After: c.after, BeforeHeader: o.name + " (before)", AfterHeader: o.name + " (after)"})
 	}
+	return c.actions
 }

@@ -21,8 +21,8 @@ func byID(nodes []pgaf.Node, id int64) *pgaf.Node {
 
 // converge waits for the keeper (run by its systemd unit) and for the
 // monitor to report the node at rest, then corrects the replication policy
-// and, on the primary, the replication password.
-func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options, p plan, known *pgautoctl.LocalNode, rep *report) (pgaf.Node, error) {
+// and, on the primary, the replication password; done records both.
+func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o options, p plan, known *pgautoctl.LocalNode, done *plan) (pgaf.Node, error) {
 	if err := localnode.WaitForService(ctx, r, o.pgdata, "node", "pg_autoctl-node"); err != nil {
 		return pgaf.Node{}, err
 	}
@@ -57,7 +57,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 		return pgaf.Node{}, fmt.Errorf("node %q (id %d) is no longer on the monitor", o.name, ln.NodeID)
 	}
 	if p.policyChange() {
-		if err := setPolicy(ctx, mon, o, *n, p); err != nil {
+		if err := setPolicy(ctx, mon, o, *n, p, done); err != nil {
 			return pgaf.Node{}, err
 		}
 		nodes, err = mon.WaitForState(ctx, o.formation, func(nodes []pgaf.Node) bool { return pgaf.GroupSettled(nodes, n.Group) })
@@ -71,7 +71,7 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 		if err != nil {
 			return pgaf.Node{}, err
 		}
-		rep.replicationPassword(changed)
+		done.replicationPassword = done.replicationPassword || changed
 	}
 	return *n, nil
 }
@@ -79,16 +79,18 @@ func converge(ctx context.Context, r *pgautoctl.Runner, mon *pgaf.Monitor, o opt
 // setPolicy changes candidate priority and replication quorum, one setter
 // at a time with the group at rest before each (they are not idempotent:
 // compare first, which decide did).
-func setPolicy(ctx context.Context, mon *pgaf.Monitor, o options, n pgaf.Node, p plan) error {
+func setPolicy(ctx context.Context, mon *pgaf.Monitor, o options, n pgaf.Node, p plan, done *plan) error {
 	if p.priority != nil {
 		if err := mon.AtRest(ctx, o.formation, n.Group, func() error { return mon.SetCandidatePriority(ctx, o.formation, n.Name, *p.priority) }); err != nil {
 			return fmt.Errorf("change node %q: %w", o.name, err)
 		}
+		done.priority = p.priority
 	}
 	if p.quorum != nil {
 		if err := mon.AtRest(ctx, o.formation, n.Group, func() error { return mon.SetReplicationQuorum(ctx, o.formation, n.Name, *p.quorum) }); err != nil {
 			return fmt.Errorf("change node %q: %w", o.name, err)
 		}
+		done.quorum = p.quorum
 	}
 	return nil
 }
@@ -110,32 +112,26 @@ func ensureReplicationPassword(ctx context.Context, o options, dryRun bool) (boo
 	return true, localpg.SetPassword(ctx, conn, replicationUser, o.replicationPassword)
 }
 
-// predictPassword tells, in check mode, whether the primary's replication
-// password would be set (read-only: it only reads pg_authid).
-func predictPassword(ctx context.Context, o options, l pgautoctl.Local, reg registration, rep *report) error {
+// replicationPasswordDiffers tells whether the primary's replication
+// password does not verify (read-only: it only reads pg_authid).
+func replicationPasswordDiffers(ctx context.Context, o options, l pgautoctl.Local, reg registration) (bool, error) {
 	if o.state != "running" || o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
-		return nil
+		return false, nil
 	}
-	changed, err := ensureReplicationPassword(ctx, o, true)
-	if err != nil {
-		return err
-	}
-	rep.replicationPassword(changed)
-	return nil
+	return ensureReplicationPassword(ctx, o, true)
 }
 
 // passwordAfterCreate sets the replication password on a node the create
 // has just made primary, while its Postgres still runs from the create and
 // before its keeper's service starts: a standby's pg_basebackup cannot start
 // earlier than that.
-func passwordAfterCreate(ctx context.Context, o options, l pgautoctl.Local, reg registration, rep *report) error {
+func passwordAfterCreate(ctx context.Context, o options, l pgautoctl.Local, reg registration) (bool, error) {
 	if o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
-		return nil
+		return false, nil
 	}
 	changed, err := ensureReplicationPassword(ctx, o, false)
 	if err != nil {
-		return fmt.Errorf("set the replication password after creating node %q: %w", o.name, err)
+		return false, fmt.Errorf("set the replication password after creating node %q: %w", o.name, err)
 	}
-	rep.replicationPassword(changed)
-	return nil
+	return changed, nil
 }
