@@ -69,16 +69,20 @@ func converge(ctx context.Context, m *ansible.Module, r *pgautoctl.Runner, o opt
 	if m.CheckMode() {
 		return nil
 	}
+	// Each step marks the result changed as soon as it has changed
+	// something: a failure after it must not report changed=false.
 	if len(changes) > 0 {
-		if err := applySettings(ctx, conn, changes); err != nil {
+		altered, err := applySettings(ctx, conn, changes)
+		m.Result.Changed = m.Result.Changed || altered
+		if err != nil {
 			return err
 		}
-		m.Result.Changed = true
 	}
 	if !pwOK {
 		if err := localpg.SetPassword(ctx, conn, autoctlUser, o.password); err != nil {
 			return err
 		}
+		m.Result.Changed = true
 	}
 	return nil
 }

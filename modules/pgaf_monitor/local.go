@@ -41,20 +41,22 @@ func loadGUCs(ctx context.Context, conn *pgx.Conn) (map[string]guc, error) {
 
 // applySettings persists the changes with ALTER SYSTEM, reloads, and waits
 // until the server reports the new values, so the result tells the truth.
-func applySettings(ctx context.Context, conn *pgx.Conn, changes []settingChange) error {
+// altered says whether anything was persisted, even when it then failed.
+func applySettings(ctx context.Context, conn *pgx.Conn, changes []settingChange) (altered bool, err error) {
 	for _, c := range changes {
 		sql := fmt.Sprintf("ALTER SYSTEM SET %s = '%s'", c.Name, strings.ReplaceAll(c.To, "'", "''"))
 		if _, err := conn.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("ALTER SYSTEM SET %s: %w", c.Name, err)
+			return altered, fmt.Errorf("ALTER SYSTEM SET %s: %w", c.Name, err)
 		}
+		altered = true
 	}
 	if _, err := conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
-		return fmt.Errorf("reload the monitor's configuration: %w", err)
+		return altered, fmt.Errorf("reload the monitor's configuration: %w", err)
 	}
 	for {
 		current, err := loadGUCs(ctx, conn)
 		if err != nil {
-			return err
+			return altered, err
 		}
 		pending := ""
 		for _, c := range changes {
@@ -63,11 +65,11 @@ func applySettings(ctx context.Context, conn *pgx.Conn, changes []settingChange)
 			}
 		}
 		if pending == "" {
-			return nil
+			return altered, nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for the reloaded %s: %w", pending, ctx.Err())
+			return altered, fmt.Errorf("wait for the reloaded %s: %w", pending, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

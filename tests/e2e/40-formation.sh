@@ -105,7 +105,7 @@ for want in "pgaf-monitor 2" "pgaf-primary 1" "pgaf-replica 1"; do
 	got=$(grep -A5 'PLAY RECAP' "$tmp/check_empty.log" | awk -v h="${want% *}" '$1 == h { sub("changed=", "", $4); print $4 }')
 	[[ ${got:-0} -ge ${want#* } ]] || fail "--check should predict the monitor, the nodes and the policy (${want% *}: changed=${got:-none}, want >= ${want#* }): $(grep -A5 'PLAY RECAP' "$tmp/check_empty.log")"
 done
-assert_contains "$(cat "$tmp/check_empty.log")" "would create and register node pgaf-replica" "prediction for pgaf-replica"
+assert_contains "$(cat "$tmp/check_empty.log")" "would update ~/.pgpass of postgres; create and register node pgaf-replica" "prediction for pgaf-replica"
 for c in pgaf-monitor pgaf-primary pgaf-replica; do
 	assert_eq "$(ct "$c" -- sh -c "ls -d $MON_PGDATA $NODE_PGDATA $PGAF_HOME/.config/pg_autoctl /etc/systemd/system/pg_autoctl-*.service 2>/dev/null")" "" "formation files in $c after --check"
 done
