@@ -59,10 +59,14 @@ func Security(p ansible.Params) pgautoctl.Security {
 	}
 }
 
-// ValidateInstance checks the InstanceOptions.
+// ValidateInstance checks the InstanceOptions. The paths end up in the
+// keeper's systemd unit and pg_autoctl's config as they are.
 func ValidateInstance(p ansible.Params) error {
-	if pgdata := p.String("pgdata"); !strings.HasPrefix(pgdata, "/") {
-		return fmt.Errorf("pgdata must be an absolute path, got %q", pgdata)
+	if pgdata := p.String("pgdata"); !strings.HasPrefix(pgdata, "/") || !PathSafe(pgdata) {
+		return fmt.Errorf("pgdata must be an absolute path without spaces, quotes, backslashes or control characters, got %q", pgdata)
+	}
+	if bin := p.String("pg_bin_dir"); bin != "" && (!strings.HasPrefix(bin, "/") || !PathSafe(bin)) {
+		return fmt.Errorf("pg_bin_dir must be an absolute path without spaces, quotes, backslashes or control characters, got %q", bin)
 	}
 	if port := p.Int("pgport"); port < 1 || port > 65535 {
 		return fmt.Errorf("pgport must be between 1 and 65535, got %d", port)
@@ -77,14 +81,19 @@ func Validate(p ansible.Params, reachedBy string) error {
 		return err
 	}
 	// A comma would turn the host into a multi-host list in every URI built from it.
-	if h := p.String("hostname"); strings.TrimSpace(h) == "" || strings.ContainsAny(h, " /@?,") || !configSafe(h) {
+	if h := p.String("hostname"); strings.TrimSpace(h) == "" || strings.ContainsAny(h, " /@?,") || !ConfigSafe(h) {
 		return fmt.Errorf("hostname must be the host name or IP address %s use to reach this host, got %q", reachedBy, h)
 	}
-	if l := p.String("listen_addresses"); strings.TrimSpace(l) == "" || !configSafe(l) {
+	if l := p.String("listen_addresses"); strings.TrimSpace(l) == "" || !ConfigSafe(l) {
 		return fmt.Errorf("listen_addresses must be '*' or a comma-separated list of addresses, without quotes or control characters, got %q", l)
 	}
 	if err := pghba.CheckRules("hba_rules", HBARules(p)); err != nil {
 		return err
+	}
+	for _, name := range []string{"ssl_ca_file", "ssl_crl_file", "server_cert", "server_key"} {
+		if v := p.String(name); !PathSafe(v) {
+			return fmt.Errorf("%s must be a path without spaces, quotes, backslashes or control characters (pg_autoctl writes it into postgresql.conf as it is), got %q", name, v)
+		}
 	}
 	sec := Security(p)
 	for _, f := range TLSFiles(p) {
@@ -98,13 +107,17 @@ func Validate(p ansible.Params, reachedBy string) error {
 	return sec.Validate()
 }
 
-// configSafe reports whether v may be written into a configuration file
-// as it is: pg_autoctl copies hostname and listen_addresses unescaped into
-// its own config and postgresql.conf, where a quote, a backslash or a line
-// break would end the value and start another setting.
-func configSafe(v string) bool {
+// ConfigSafe reports whether v may be written into a configuration file
+// as it is: pg_autoctl copies hostname, listen_addresses and its settings
+// unescaped into its own config and postgresql.conf, where a quote, a
+// backslash or a line break would end the value and start another setting.
+func ConfigSafe(v string) bool {
 	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\'' || r == '"' || r == '\\' })
 }
+
+// PathSafe is ConfigSafe without spaces either: a path also goes into a
+// systemd unit's command line, where a space splits it.
+func PathSafe(v string) bool { return ConfigSafe(v) && !strings.Contains(v, " ") }
 
 // Runner returns a pg_autoctl runner for osUser, with this process already
 // switched to that user: pg_autoctl refuses to run as root, and files the

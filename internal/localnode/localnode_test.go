@@ -21,6 +21,10 @@ func TestValidateRefusesWhatWouldBreakAConfigFile(t *testing.T) {
 	for option, bad := range map[string][]string{
 		"hostname":         {"host'x", "a\nlisten_addresses = '*'", "h\x00", "h\"", `h\`},
 		"listen_addresses": {"*'; ssl = off", "10.0.0.1\n", "\x00", ""},
+		"pgdata":           {"/pg data", "/pg\nExecStartPre=/bin/sh", "/pg'", "relative"},
+		"pg_bin_dir":       {"/usr/lib/postgresql/15/bin\n", "/opt/pg bin", "bin"},
+		"ssl_ca_file":      {"/t/ca.crt'\nssl = off", "/t/c a.crt"},
+		"server_key":       {"/t/k\x00"},
 	} {
 		for _, v := range bad {
 			p := base()

@@ -30,15 +30,31 @@ func RuleWarnings(option string, rules []string) []string {
 	var w []string
 	for i, r := range rules {
 		f := strings.Fields(r)
-		if len(f) > 0 && f[len(f)-1] == "trust" {
+		// The method follows the address (and its netmask, if any) and may
+		// be followed by options: trust anywhere after the user is it.
+		if len(f) > 3 && slices.Contains(f[3:], "trust") {
 			w = append(w, fmt.Sprintf("%s[%d] %q uses trust: whoever matches it logs in without a password", option, i, r))
 		}
-		// TYPE DATABASE USER ADDRESS METHOD: only host* rules have an address.
-		if len(f) >= 5 && f[0] != "local" && slices.Contains([]string{"0.0.0.0/0", "::/0", "all"}, f[3]) {
+		// TYPE DATABASE USER ADDRESS [NETMASK] METHOD: only host* rules have an address.
+		if len(f) >= 5 && f[0] != "local" && anyAddress(f[3], f[4]) {
 			w = append(w, fmt.Sprintf("%s[%d] %q accepts connections from any address", option, i, r))
 		}
 	}
 	return w
+}
+
+// anyAddress reports whether an address field (with the field after it, a
+// netmask in the two-field form) matches every client.
+func anyAddress(addr, next string) bool {
+	switch addr {
+	case "0.0.0.0/0", "::/0", "all":
+		return true
+	case "0.0.0.0":
+		return next == "0.0.0.0"
+	case "::":
+		return next == "::"
+	}
+	return false
 }
 
 // Rules is the Edit that makes rules the lines tagged with marker (a

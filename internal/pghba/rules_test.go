@@ -41,6 +41,12 @@ func TestRuleWarnings(t *testing.T) {
 	if w := RuleWarnings("hba_rules", []string{"hostssl app app 10.0.0.1/32 scram-sha-256", "local all all peer"}); len(w) != 0 {
 		t.Errorf("warnings for safe rules: %v", w)
 	}
+	// Trust followed by options, and an address in the netmask form, too.
+	more := RuleWarnings("hba_rules", []string{"hostssl app app 10.0.0.1/32 trust clientcert=verify-full", "host app app 0.0.0.0 0.0.0.0 md5",
+		"host app app 10.0.0.0 255.0.0.0 scram-sha-256", "local app app peer"})
+	if len(more) != 2 || !strings.Contains(more[0], "trust") || !strings.Contains(more[1], "any address") {
+		t.Errorf("warnings = %q", more)
+	}
 	w := RuleWarnings("hba_rules", []string{"host app app 10.0.0.1/32 trust", "hostssl app app 0.0.0.0/0 scram-sha-256", "host all all all md5"})
 	if len(w) != 3 || !strings.Contains(w[0], "trust") || !strings.Contains(w[1], "any address") || !strings.Contains(w[2], "any address") {
 		t.Errorf("warnings = %q", w)

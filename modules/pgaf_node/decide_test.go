@@ -167,9 +167,12 @@ func TestReadOptions(t *testing.T) {
 		"replication_password": func(p ansible.Params) {
 			delete(p, "replication_password")
 		},
-		"absolute":         func(p ansible.Params) { p["pgdata"] = "pgdata" },
-		"single monitor":   func(p ansible.Params) { p["monitor_uri"] = "postgres://a:1,b:2/pg_auto_failover" },
-		"section.name":     func(p ansible.Params) { p["keeper_settings"] = map[string]any{"nodot": "1"} },
+		"absolute":       func(p ansible.Params) { p["pgdata"] = "pgdata" },
+		"single monitor": func(p ansible.Params) { p["monitor_uri"] = "postgres://a:1,b:2/pg_auto_failover" },
+		"section.name":   func(p ansible.Params) { p["keeper_settings"] = map[string]any{"nodot": "1"} },
+		"must not contain quotes": func(p ansible.Params) {
+			p["keeper_settings"] = map[string]any{"timeout.network_partition_timeout": "20\n[ssl]\nactive = 0"}
+		},
 		"line breaks":      func(p ansible.Params) { p["monitor_password"] = "a\nb" },
 		"pgport must":      func(p ansible.Params) { p["pgport"] = 0 },
 		"lower-case ident": func(p ansible.Params) { p["formation"] = "Bad-Name" },

@@ -142,6 +142,10 @@ func readKeeperSettings(d map[string]any) (map[string]string, error) {
 		}
 		switch v := d[k].(type) {
 		case string:
+			// pg_autoctl writes the value into its config as it is.
+			if !localnode.ConfigSafe(v) {
+				return nil, fmt.Errorf("keeper_settings: %s must not contain quotes, backslashes or control characters, got %q", k, v)
+			}
 			out[k] = v
 		case int64:
 			out[k] = strconv.FormatInt(v, 10)
