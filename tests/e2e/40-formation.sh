@@ -81,17 +81,7 @@ wait_for() { # wait_for SECONDS WHAT COMMAND...
 	done
 }
 
-# reset_formation removes every trace of the formation from the containers
-# (units stopped first, so no process of ours is left), keeping the packages.
-reset_formation() {
-	local c
-	for c in pgaf-monitor pgaf-primary pgaf-replica; do
-		ct "$c" -- sh -c "systemctl disable --now pg_autoctl-monitor pg_autoctl-node >/dev/null 2>&1 || true
-			rm -f /etc/systemd/system/pg_autoctl-monitor.service /etc/systemd/system/pg_autoctl-node.service
-			systemctl daemon-reload
-			rm -rf $MON_PGDATA $NODE_PGDATA $PGAF_HOME/pgafha-tls $PGAF_HOME/.config/pg_autoctl $PGAF_HOME/.local/share/pg_autoctl $PGAF_HOME/.pgpass /tmp/pg_autoctl $PGAF_HOME/15/backup"
-	done
-}
+reset_formation() { lab_reset_formation "$PROJECT" pgaf-monitor pgaf-primary pgaf-replica; }
 
 echo "formation e2e (project $PROJECT, containers reached with community.general.$(lab_connection))"
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Verified TLS with the formation's own CA, on the e2e formation (project
-# pgaf-e2e) that 40-formation.sh left as the previous release built it
-# (self-signed certificates, sslmode=require):
-#   - a converge with the role's defaults (postgres_ha_ssl: formation_ca)
-#     switches it over while the write probe commits through it: 0 acknowledged
-#     commits lost, the write outage printed; then a re-run and --check --diff
-#     are changed=0;
+# pgaf-e2e), upgraded from the previous release:
+#   - the previous release's own tree (git archive of PREVIOUS_RELEASE: its
+#     modules, role and playbook) builds the formation from scratch: self-signed
+#     certificates with sslmode=require, initdb's trust rules, a wildcard
+#     replication entry in ~/.pgpass;
+#   - a converge of this tree with the role's defaults (postgres_ha_ssl:
+#     formation_ca), at -vvv, switches it over while the write probe commits
+#     through it: 0 acknowledged commits lost, the write outage printed; trust and
+#     the wildcard are gone; then a re-run and --check --diff are changed=0;
 #   - every member uses the CA: sslmode=verify-full in each pg_autoctl config,
 #     the nodes' monitor URI and the standby's replication connection; the
 #     monitor URI and the formation URI the modules return carry it;
@@ -34,6 +37,8 @@ MON_CFG=/var/lib/postgresql/.config/pg_autoctl/var/lib/postgresql/15/pgaf-monito
 FAKE_ADDR=10.66.1.1 # the Incus host on the e2e bridge
 FAKE_PORT=25499
 LAB_PASSWORD=changeme-DEV-ONLY
+# The last release before the formation CA and the end of trust (stop 18).
+PREVIOUS_RELEASE=65b8f87
 
 [[ -x library/pgaf_ca && -x bin/writeprobe && -x bin/fakepg ]] || ./build.sh
 probe_workdir tls
@@ -52,14 +57,44 @@ playbook() {
 # client_psql CONNINFO: psql on the Incus host, as the app user, one query.
 client_psql() { PGPASSWORD=$LAB_PASSWORD PGCONNECT_TIMEOUT=5 psql -X -At -w "$1" -c "select 1" 2>&1; }
 
-formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "the e2e formation is not healthy: run tests/e2e/40-formation.sh first"
-assert_eq "$(cfg_get pgaf-primary "$NODE_CFG" ssl sslmode)" require "sslmode of pgaf-primary before (self-signed, as 40-formation.sh left it)"
+# trust_left CONTAINER PGDATA: pg_hba.conf lines that trust local or loopback connections.
+trust_left() { ct "$1" cat "$2/pg_hba.conf" | awk '!/^[[:space:]]*#/ && $NF == "trust" && ($1 == "local" || $4 == "127.0.0.1/32" || $4 == "::1/128")'; }
+# pgpass_wildcard CONTAINER: the postgres user's ~/.pgpass lines for any host (never the password).
+pgpass_wildcard() { ct "$1" cat /var/lib/postgresql/.pgpass | awk -F: '$1 == "*" { print $1 ":" $2 ":" $3 ":" $4 }'; }
+
+check "the previous release ($PREVIOUS_RELEASE) builds the formation: self-signed, initdb's trust rules, a wildcard ~/.pgpass"
+git -C "$ROOT" cat-file -e "$PREVIOUS_RELEASE^{commit}" 2>/dev/null ||
+	fail "commit $PREVIOUS_RELEASE (the previous release) is not in this clone (a shallow clone?): fetch the history"
+mkdir "$tmp/previous"
+git -C "$ROOT" archive "$PREVIOUS_RELEASE" | tar -x -C "$tmp/previous"
+(cd "$tmp/previous" && ./build.sh build) >"$tmp/previous-build.log" 2>&1 || {
+	tail -20 "$tmp/previous-build.log" >&2
+	fail "the previous release did not build"
+}
+lab_reset_formation "$PROJECT" pgaf-monitor pgaf-primary pgaf-replica
+t0=$SECONDS
+# Its own lab helpers, in a subshell: its library, roles, connection wrapper.
+rc=0
+(
+	# shellcheck source=/dev/null
+	source "$tmp/previous/tests/lib/lab.sh"
+	lab_playbook "$tmp/previous/tests/inventory/e2e.yml"
+) >"$tmp/previous.log" 2>&1 || rc=$?
+[[ $rc -eq 0 && $(lab_recap_failed "$tmp/previous.log") -eq 0 ]] || {
+	tail -30 "$tmp/previous.log" >&2
+	fail "the previous release's converge exited $rc"
+}
+echo "    the previous release converged in $((SECONDS - t0)) s"
+formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "the formation the previous release built is not healthy"
+assert_eq "$(cfg_get pgaf-primary "$NODE_CFG" ssl sslmode)" require "sslmode of pgaf-primary (self-signed)"
+[[ -n $(trust_left pgaf-primary /var/lib/postgresql/15/pgaf-node) ]] || fail "the previous release left no trust rule: nothing to upgrade from"
+[[ -n $(pgpass_wildcard pgaf-replica) ]] || fail "the previous release left no wildcard ~/.pgpass entry: nothing to upgrade from"
 
 check "a converge with the formation CA (the default) switches the formation over under the write probe"
 probe_start "$PROJECT" pgaf-monitor "$tmp/probe.json" || fail "the write probe did not start"
 sleep 2
 t0=$SECONDS
-playbook migrate --diff
+playbook migrate --diff -vvv
 took=$((SECONDS - t0))
 sleep 2
 rc=0
@@ -73,6 +108,12 @@ for h in pgaf-monitor pgaf-primary pgaf-replica; do
 done
 assert_eq "$(grep -c '^+ *"tls": "verify-full ' "$tmp/migrate.log")" 3 "members switched to verify-full in the --diff of the converge"
 formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "formation not healthy after the switch-over"
+for c in pgaf-monitor:/var/lib/postgresql/15/pgaf-monitor pgaf-primary:/var/lib/postgresql/15/pgaf-node pgaf-replica:/var/lib/postgresql/15/pgaf-node; do
+	assert_eq "$(trust_left "${c%%:*}" "${c#*:}")" "" "trust rules for local or loopback connections left on ${c%%:*}"
+done
+for c in pgaf-primary pgaf-replica; do
+	assert_eq "$(pgpass_wildcard "$c")" "" "wildcard ~/.pgpass entries left on $c"
+done
 
 check "a re-run and --check --diff change nothing"
 playbook rerun
@@ -127,7 +168,7 @@ out=$(client_psql "host=$FAKE_ADDR port=$FAKE_PORT user=app dbname=app sslmode=v
 assert_contains "$out" "does not match host name" "client facing the formation CA's certificate for 10.66.1.99"
 unfake
 
-check "the CA key is 0600 on the controller and appears in no output"
+check "the CA key is 0600 on the controller and appears in no output (the switch-over ran at -vvv)"
 assert_eq "$(stat -c %a "$CA_DIR/ca.key") $(stat -c %a "$CA_DIR")" "600 700" "modes of ca.key and its directory"
 for f in "$CA_DIR"/*.key; do
 	body=$(sed -n 2p "$f")

@@ -107,7 +107,18 @@ for v in vault_pg_autoctl_password vault_pg_replication_password vault_pg_app_pa
 done
 lab_assert_unchanged "$tmp/placeholder.log" "the refused run"
 [[ $(lab_recap_sum "$tmp/placeholder.log" failed) -gt 0 ]] || fail "no host failed in the refused run"
-assert_not_contains "$log" "TASK [postgres_ha : Look up which PostgreSQL packages" "refused run (no role task after the check)"
+assert_not_contains "$log" "TASK [postgres_ha : Look up the PostgreSQL packages" "refused run (no role task after the check)"
+
+check "self-signed certificates outside a lab: refused before anything changes"
+rc=0
+lab_playbook "$INV" --tags postgres_ha -e postgres_ha_lab_environment=false -e postgres_ha_failure_domain_check=warn \
+	-e "@$tmp/secrets.json" -e postgres_ha_ssl=self_signed >"$tmp/selfsigned.log" 2>&1 || rc=$?
+[[ $rc -ne 0 ]] || fail "the playbook accepted self_signed outside a lab"
+log=$(cat "$tmp/selfsigned.log")
+assert_contains "$log" "Refuse self-signed certificates outside a lab" "refused run"
+assert_contains "$log" "Use formation_ca (the default" "refusal message"
+lab_assert_unchanged "$tmp/selfsigned.log" "the refused run"
+assert_not_contains "$log" "TASK [postgres_ha : Look up the PostgreSQL packages" "refused run (no role task after the check)"
 
 check "the known test secrets replace the lab placeholders (run at -vvv): reported changed, app password applied"
 restore_needed=1

@@ -10,6 +10,7 @@
 #   lab_assert_unchanged LOG WHAT                        fails, naming the changed tasks, unless changed=0
 #   lab_members INVENTORY                                project, monitor, monitor PGDATA, data nodes
 #   lab_read CMD...                                      a read-only command, again when it printed nothing
+#   lab_reset_formation PROJECT CONTAINER...             every trace of the formation gone from the containers
 #
 # The shipped inventories use the community.general.incus connection. When this
 # Ansible lacks it (Debian 12 ships community.general 6.6.2; incus came in
@@ -161,5 +162,20 @@ lab_read() {
 			return 0
 		fi
 		((attempt == 3)) || sleep 0.2
+	done
+}
+
+# lab_reset_formation PROJECT CONTAINER... removes every trace of a formation
+# built at the role's default paths from the containers (units, data
+# directories, pg_autoctl state, TLS files, ~/.pgpass), so that the next
+# converge starts from an empty formation.
+lab_reset_formation() {
+	local project=$1 c home=/var/lib/postgresql
+	shift
+	for c in "$@"; do
+		incus exec --project "$project" "$c" -- sh -c "systemctl disable --now pg_autoctl-monitor pg_autoctl-node >/dev/null 2>&1 || true
+			rm -f /etc/systemd/system/pg_autoctl-monitor.service /etc/systemd/system/pg_autoctl-node.service
+			systemctl daemon-reload
+			rm -rf $home/15/pgaf-monitor $home/15/pgaf-node $home/pgafha-tls $home/.config/pg_autoctl $home/.local/share/pg_autoctl $home/.pgpass /tmp/pg_autoctl $home/15/backup"
 	done
 }
