@@ -72,7 +72,7 @@ setup_packages() {
 		echo "deb $MIRROR bookworm-backports main" >/etc/apt/sources.list.d/bookworm-backports.list
 		apt_updated=
 	fi
-	local base=(ansible ansible-lint yamllint shellcheck debootstrap nftables ca-certificates
+	local base=(ansible ansible-lint yamllint shellcheck debootstrap nftables ca-certificates openssl
 		postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli postgresql-client-15)
 	local need
 	mapfile -t need < <(missing_packages "${base[@]}")

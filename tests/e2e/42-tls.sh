@@ -168,6 +168,41 @@ out=$(client_psql "host=$FAKE_ADDR port=$FAKE_PORT user=app dbname=app sslmode=v
 assert_contains "$out" "does not match host name" "client facing the formation CA's certificate for 10.66.1.99"
 unfake
 
+check "a certificate within its renewal margin is issued again, installed and reloaded under the write probe: no restart, then changed=0"
+# served_fp IP: the SHA-256 fingerprint of the certificate a member presents.
+served_fp() { openssl s_client -starttls postgres -connect "$1:5432" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
+file_fp() { ct "$1" cat /var/lib/postgresql/pgafha-tls/server.crt | openssl x509 -noout -fingerprint -sha256; }
+started() { ct "$1" su postgres -c "psql -X -At -c 'select pg_postmaster_start_time()'"; }
+before_fp=$(served_fp 10.66.1.11)
+[[ -n $before_fp && $before_fp == "$(file_fp pgaf-primary)" ]] || fail "pgaf-primary does not present its certificate file before the renewal ($before_fp)"
+declare -A since
+for c in pgaf-monitor pgaf-primary pgaf-replica; do since[$c]=$(started "$c"); done
+probe_start "$PROJECT" pgaf-monitor "$tmp/probe-renew.json" || fail "the write probe did not start"
+sleep 1
+# A margin longer than any current certificate has left makes every one due
+# (the controller keeps its certificates from one run of this test to the next).
+left=0
+for crt in "$CA_DIR"/pgaf-*.crt; do
+	d=$((($(date -d "$(openssl x509 -enddate -noout -in "$crt" | cut -d= -f2)" +%s) - $(date +%s)) / 86400))
+	((d > left)) && left=$d
+done
+playbook renew -v --diff -e postgres_ha_tls_cert_valid_days=$((left + 3)) -e postgres_ha_tls_renew_before_days=$((left + 2))
+sleep 1
+rc=0
+probe_stop || rc=$?
+echo "    renewal converge; probe: outage acknowledged lost = $(probe_result "$tmp/probe-renew.json")"
+assert_eq "$rc" 0 "write probe exit code during the renewal"
+assert_eq "$(grep -c 'reload PostgreSQL: its certificate files changed' "$tmp/renew.log")" 3 "members reloaded for their renewed files"
+for c in pgaf-monitor:10.66.1.10 pgaf-primary:10.66.1.11 pgaf-replica:10.66.1.12; do
+	fp=$(served_fp "${c#*:}")
+	[[ -n $fp && $fp == "$(file_fp "${c%%:*}")" ]] || fail "${c%%:*} does not present its renewed certificate ($fp)"
+	assert_eq "$(started "${c%%:*}")" "${since[${c%%:*}]}" "start time of ${c%%:*}'s PostgreSQL (reloaded, not restarted)"
+done
+[[ $(served_fp 10.66.1.11) != "$before_fp" ]] || fail "pgaf-primary still presents its old certificate"
+formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "formation not healthy after the renewal"
+playbook renewed
+lab_assert_unchanged "$tmp/renewed.log" "the run after the renewal"
+
 check "the CA key is 0600 on the controller and appears in no output (the switch-over ran at -vvv)"
 assert_eq "$(stat -c %a "$CA_DIR/ca.key") $(stat -c %a "$CA_DIR")" "600 700" "modes of ca.key and its directory"
 for f in "$CA_DIR"/*.key; do
