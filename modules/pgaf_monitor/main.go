@@ -160,6 +160,9 @@ func run(ctx context.Context, m *ansible.Module) error {
 		if err != nil {
 			return err
 		}
+		// In check mode the files are not written: those that would be will
+		// be newer than what PostgreSQL read.
+		reloaded = reloaded || (m.CheckMode() && len(written) > 0 && o.sec.SSL == pgautoctl.SSLFiles && pgautoctl.PostgresRunning(local.PGData))
 		if reloaded {
 			rep.note("reload PostgreSQL: its certificate files changed since it read them")
 			m.Result.Changed = m.Result.Changed || !m.CheckMode()

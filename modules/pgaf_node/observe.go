@@ -91,6 +91,8 @@ func observe(ctx context.Context, h host, o options, checkMode bool) (s seen, er
 	if s.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, true); err != nil {
 		return s, err
 	}
+	// Files still to be written will be newer than what PostgreSQL read.
+	s.tlsReload = s.tlsReload || (len(s.tlsFiles) > 0 && o.sec.SSL == pgautoctl.SSLFiles && pgautoctl.PostgresRunning(s.local.PGData))
 	s.replicationPassword, err = replicationPasswordDiffers(ctx, o, s.local, s.reg)
 	return s, err
 }

@@ -186,7 +186,11 @@ for crt in "$CA_DIR"/pgaf-*.crt; do
 	d=$((($(date -d "$(openssl x509 -enddate -noout -in "$crt" | cut -d= -f2)" +%s) - $(date +%s)) / 86400))
 	((d > left)) && left=$d
 done
-playbook renew -v --diff -e postgres_ha_tls_cert_valid_days=$((left + 3)) -e postgres_ha_tls_renew_before_days=$((left + 2))
+margin=(-e postgres_ha_tls_cert_valid_days=$((left + 3)) -e postgres_ha_tls_renew_before_days=$((left + 2)))
+playbook renew_check --check -v "${margin[@]}"
+assert_contains "$(cat "$tmp/renew_check.log")" '"msg": "would issue 3 certificates"' "--check of the renewal"
+assert_eq "$(served_fp 10.66.1.11)" "$before_fp" "certificate pgaf-primary presents after --check"
+playbook renew -v --diff "${margin[@]}"
 sleep 1
 rc=0
 probe_stop || rc=$?
