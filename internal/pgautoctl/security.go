@@ -111,6 +111,11 @@ func (s Security) Warnings() []string {
 	if s.SSL == SSLDisabled {
 		w = append(w, "ssl=disabled: replication and monitor traffic (including passwords) cross the network unencrypted; use self_signed or files")
 	}
+	// With a CA every connection can check the server's name: a weaker
+	// mode given on top of it throws that away.
+	if s.SSL == SSLFiles && s.CAFile != "" && s.SSLMode != "" && s.SSLMode != "verify-full" {
+		w = append(w, fmt.Sprintf("ssl_mode=%s with a CA (ssl_ca_file): connections do not check that the server is the member they asked for; leave ssl_mode unset (verify-full)", s.SSLMode))
+	}
 	return w
 }
 

@@ -56,6 +56,13 @@ func TestSecurityWarnsOnlyWhenInsecure(t *testing.T) {
 	if len(w) != 2 || !strings.Contains(w[0], "trust") || !strings.Contains(w[1], "unencrypted") {
 		t.Errorf("insecure setup warnings = %v", w)
 	}
+	withCA := Security{Auth: AuthSCRAM, SSL: SSLFiles, CAFile: "/t/ca.crt", ServerCert: "/t/s.crt", ServerKey: "/t/s.key"}
+	for mode, warned := range map[string]bool{"": false, "verify-full": false, "verify-ca": true, "require": true} {
+		withCA.SSLMode = mode
+		if w := withCA.Warnings(); (len(w) == 1 && strings.Contains(w[0], "ssl_mode="+mode)) != warned {
+			t.Errorf("ssl=files with a CA, ssl_mode %q: warnings %v", mode, w)
+		}
+	}
 }
 
 func TestSecurityDrift(t *testing.T) {
