@@ -1,18 +1,21 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"pgafha/internal/localnode"
 	"pgafha/internal/pgautoctl"
+	"pgafha/internal/service"
 )
 
-// plan is what must happen to the files at pgdata.
+// plan is every change the run makes, in the order apply makes them.
 type plan struct {
+	pgpass   bool     // ~/.pgpass entry to write
+	tlsFiles []string // TLS files to write
 	// create is "create" (nothing there yet), "resume" (a create was
 	// interrupted) or "" (the monitor exists).
 	create     string
@@ -20,13 +23,58 @@ type plan struct {
 	// restart: a changed setting takes effect at the next pg_autoctl start.
 	restart bool
 	// tls lists how the TLS setup differs (pg_autoctl enable ssl changes it).
-	tls []string
+	tls     []string
+	auth    localnode.AuthChange
+	service service.Plan
+	// In the running monitor (decided after it starts when it did not run).
+	settings  []settingChange
+	password  bool // autoctl_node's password does not verify
+	tlsReload bool
+	// pending says what waits for the monitor to run.
+	pending string
+	// wasConfig is what the decision compared with (for --diff).
+	wasConfig pgautoctl.Config
 }
 
-// decide refuses anything at pgdata that is not (the beginnings of) a
+// decide turns what observe found into the run's plan. What lives in the
+// running monitor is decided from it when it runs; otherwise it is pending
+// (check mode, state=present) or decided by apply once it runs.
+func decide(s seen, o options) (plan, error) {
+	p, err := decideFiles(s.local, o)
+	if err != nil {
+		return p, err
+	}
+	p.pgpass, p.tlsFiles, p.service = s.pgpass, s.tlsFiles, s.service
+	if p.create == "" {
+		p.auth = s.auth
+	}
+	if !s.running {
+		if len(o.settings) > 0 || o.password != "" {
+			p.pending = "settings and password are applied once the monitor runs (state=running)"
+			if o.state == "running" {
+				p.pending = "the monitor is not running: settings and password will be compared once it runs"
+			}
+		}
+		return p, nil
+	}
+	if p.settings, err = planSettings(o.settings, s.gucs); err != nil {
+		return p, err
+	}
+	p.password = !s.passwordOK
+	// A TLS change reloads anyway.
+	p.tlsReload = s.tlsReload && len(p.tls) == 0
+	return p, nil
+}
+
+// needsRestart: pg_autoctl reads listen_addresses at start only.
+func needsRestart(l pgautoctl.Local, o options) bool {
+	return l.Config != nil && l.Config["postgresql.listen_addresses"] != o.listen
+}
+
+// decideFiles refuses anything at pgdata that is not (the beginnings of) a
 // monitor created with these options, and lists what to change otherwise.
-func decide(l pgautoctl.Local, o options) (plan, error) {
-	var p plan
+func decideFiles(l pgautoctl.Local, o options) (plan, error) {
+	p := plan{wasConfig: l.Config}
 	if l.Config == nil {
 		switch l.Data {
 		case pgautoctl.DataCluster:
@@ -56,7 +104,7 @@ func decide(l pgautoctl.Local, o options) (plan, error) {
 	if l.Config["pg_autoctl.hostname"] != o.hostname {
 		p.configSets = append(p.configSets, [2]string{"pg_autoctl.hostname", o.hostname})
 	}
-	if l.Config["postgresql.listen_addresses"] != o.listen {
+	if needsRestart(l, o) {
 		p.configSets = append(p.configSets, [2]string{"postgresql.listen_addresses", o.listen})
 		p.restart = true
 	}
@@ -76,24 +124,6 @@ func hbaReady(pgdata string) bool {
 		}
 	}
 	return false
-}
-
-// createMonitor runs `pg_autoctl create monitor` without --run: the systemd
-// unit runs the monitor. Re-running it resumes an interrupted create.
-func createMonitor(ctx context.Context, r *pgautoctl.Runner, o options) error {
-	args := []string{"create", "monitor",
-		"--pgdata", o.pgdata, "--pgport", strconv.Itoa(o.port), "--hostname", o.hostname,
-		"--pgctl", r.PgCtl()}
-	args = append(args, o.sec.Args()...)
-	if _, err := r.Run(ctx, nil, args...); err != nil {
-		return err
-	}
-	// create monitor has no --listen option: set it right away, before the
-	// first `pg_autoctl run` writes it into postgresql-auto-failover.conf.
-	if o.listen != "*" {
-		return r.ConfigSet(ctx, o.pgdata, "postgresql.listen_addresses", o.listen)
-	}
-	return nil
 }
 
 // monitorURI is what `pg_autoctl show uri --monitor` prints, built from the

@@ -73,11 +73,11 @@ func monitorOptions() options {
 
 func TestDecideRefusesForeignData(t *testing.T) {
 	o := monitorOptions()
-	_, err := decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, PGVersion: "15"}, o)
+	_, err := decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, PGVersion: "15"}, o)
 	if err == nil || !strings.Contains(err.Error(), "does not manage") {
 		t.Errorf("foreign cluster: err = %v", err)
 	}
-	_, err = decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: pgautoctl.Config{"pg_autoctl.role": "keeper"}}, o)
+	_, err = decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: pgautoctl.Config{"pg_autoctl.role": "keeper"}}, o)
 	if err == nil || !strings.Contains(err.Error(), "not a monitor") {
 		t.Errorf("keeper config: err = %v", err)
 	}
@@ -85,27 +85,27 @@ func TestDecideRefusesForeignData(t *testing.T) {
 
 func TestDecideCreateResumeOrNothing(t *testing.T) {
 	o := monitorOptions()
-	p, err := decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataMissing}, o)
+	p, err := decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataMissing}, o)
 	if err != nil || p.create != "create" {
 		t.Errorf("empty host: plan %+v, %v", p, err)
 	}
 	cfg := pgautoctl.Config{"pg_autoctl.role": "monitor", "pg_autoctl.hostname": "10.0.0.10", "postgresql.pgdata": "/pg/mon",
 		"postgresql.port": "5432", "postgresql.listen_addresses": "*", "postgresql.auth_method": "trust", "ssl.active": "1", "ssl.sslmode": "require"}
-	p, err = decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataEmpty, Config: cfg}, o)
+	p, err = decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataEmpty, Config: cfg}, o)
 	if err != nil || p.create != "resume" {
 		t.Errorf("config without data: plan %+v, %v", p, err)
 	}
-	p, err = decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: cfg, ServicePID: 42}, o)
+	p, err = decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: cfg, ServicePID: 42}, o)
 	if err != nil || p.create != "" || len(p.configSets) != 0 {
 		t.Errorf("running monitor: plan %+v, %v", p, err)
 	}
 	o.listen = "10.0.0.10"
-	p, _ = decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: cfg, ServicePID: 42}, o)
+	p, _ = decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: cfg, ServicePID: 42}, o)
 	if len(p.configSets) != 1 || !p.restart {
 		t.Errorf("new listen_addresses: plan %+v", p)
 	}
 	o.port = 5433
-	if _, err := decide(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: cfg}, o); err == nil {
+	if _, err := decideFiles(pgautoctl.Local{PGData: "/pg/mon", Data: pgautoctl.DataCluster, Config: cfg}, o); err == nil {
 		t.Error("port change accepted")
 	}
 }
