@@ -44,6 +44,11 @@ func observe(ctx context.Context, h host, o options) (s seen, err error) {
 	if s.local, err = h.r.Inspect(ctx, o.pgdata); err != nil {
 		return s, err
 	}
+	// What decide refuses is refused before anything is reached: a monitor
+	// on another port would be waited for on the asked one.
+	if _, err := decideFiles(s.local, o); err != nil {
+		return s, err
+	}
 	// pg_autoctl commands run on this host (show state, show uri, perform
 	// switchover) log in to the monitor over TCP as autoctl_node, like the
 	// data nodes do: they read the password from the same ~/.pgpass.

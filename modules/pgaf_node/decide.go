@@ -183,14 +183,22 @@ func checkIdentity(l pgautoctl.Local, o options) error {
 	if got := cfg["pg_autoctl.formation"]; got != o.formation {
 		return fmt.Errorf("the node at %s belongs to formation %q, asked %q: a node cannot move between formations; drop and re-create it", l.PGData, got, o.formation)
 	}
-	if got, _ := strconv.Atoi(cfg["postgresql.port"]); got != o.port {
-		return fmt.Errorf("the node at %s runs on port %d, asked pgport=%d: changing the port of an existing node is not supported", l.PGData, got, o.port)
+	if err := checkPort(l, o); err != nil {
+		return err
 	}
 	if u, err := url.Parse(cfg["pg_autoctl.monitor"]); err != nil || monitorEndpoint(u) != monitorEndpoint(o.monitorURI) {
 		return fmt.Errorf("the node at %s is registered with the monitor %s, asked %s: refusing to move it to another monitor", l.PGData, endpointOf(cfg["pg_autoctl.monitor"]), monitorEndpoint(o.monitorURI))
 	}
 	if d := o.sec.AuthDrift(cfg); d != "" {
 		return fmt.Errorf("the node at %s was created with another authentication method (%s); pg_autoctl fixes it at create time: align the option with the existing setup, or drop and re-create the node", l.PGData, d)
+	}
+	return nil
+}
+
+// checkPort refuses another port for an existing node.
+func checkPort(l pgautoctl.Local, o options) error {
+	if got, _ := strconv.Atoi(l.Config["postgresql.port"]); got != o.port {
+		return fmt.Errorf("the node at %s runs on port %d, asked pgport=%d: changing the port of an existing node is not supported", l.PGData, got, o.port)
 	}
 	return nil
 }

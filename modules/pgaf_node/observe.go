@@ -55,6 +55,13 @@ func observe(ctx context.Context, h host, o options, checkMode bool) (s seen, er
 	if s.local, err = h.r.Inspect(ctx, o.pgdata); err != nil {
 		return s, err
 	}
+	// Another port is refused (by decide too) before anything is reached:
+	// its PostgreSQL would be waited for on the asked one.
+	if s.local.Config != nil {
+		if err := checkPort(s.local, o); err != nil {
+			return s, err
+		}
+	}
 	if s.tlsFiles, err = localnode.EnsureTLSFiles(h.tlsFiles, true); err != nil {
 		return s, err
 	}

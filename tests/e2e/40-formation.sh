@@ -221,6 +221,8 @@ want_failure mon_nopw "needs autoctl_node_password"
 module mon_on_node pgaf-replica pgaf_monitor "{\"pgdata\": \"$NODE_PGDATA\", \"hostname\": \"10.66.1.12\", \"autoctl_node_password\": \"$LAB_PASSWORD\"}"
 want_failure mon_on_node "not a monitor"
 
+module node_port pgaf-replica pgaf_node "{$node_args, \"monitor_uri\": \"$MONITOR_URI\", \"pgport\": 6543}"
+want_failure node_port "changing the port of an existing node is not supported"
 module node_priority pgaf-replica pgaf_node "{$node_args, \"monitor_uri\": \"$MONITOR_URI\", \"candidate_priority\": 101}"
 want_failure node_priority "candidate_priority must be between 0"
 module node_uri_pw pgaf-replica pgaf_node "{$node_args, \"monitor_uri\": \"postgres://autoctl_node:secret@10.66.1.10:5432/pg_auto_failover\"}"
