@@ -15,23 +15,23 @@ import (
 // changed). A create is followed by a new look at the files. With
 // state=running it then waits for the monitor and settles what lives in it
 // (settings, password), deciding those now when the monitor did not run.
-func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, err error) {
+func apply(ctx context.Context, h localnode.Host, s *seen, p plan, o options) (done plan, err error) {
 	done.wasConfig, done.restart = p.wasConfig, p.restart
 	if p.pgpass {
-		if done.pgpass, err = h.r.EnsurePgpass(pgpassEntries(o), false); err != nil {
+		if done.pgpass, err = h.Runner.EnsurePgpass(pgpassEntries(o), false); err != nil {
 			return done, fmt.Errorf("store the autoctl_node password for pg_autoctl commands: %w", err)
 		}
 	}
 	// The certificate files first: the create and enable ssl read them.
-	if done.tlsFiles, err = localnode.EnsureTLSFiles(h.tlsFiles, false); err != nil {
+	if done.tlsFiles, err = localnode.EnsureTLSFiles(h.TLSFiles, false); err != nil {
 		return done, err
 	}
 	if p.create != "" {
-		if err := createMonitor(ctx, h.r, o); err != nil {
+		if err := createMonitor(ctx, h.Runner, o); err != nil {
 			return done, fmt.Errorf("%s monitor at %s: %w", p.create, o.pgdata, err)
 		}
 		done.create = p.create
-		if s.local, err = h.r.Inspect(ctx, o.pgdata); err != nil {
+		if s.local, err = h.Runner.Inspect(ctx, o.pgdata); err != nil {
 			return done, err
 		}
 		// The create may have rewritten the config: compare again.
@@ -42,14 +42,14 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 		p.configSets = after.configSets
 	}
 	for _, kv := range p.configSets {
-		if err := h.r.ConfigSet(ctx, s.local.PGData, kv[0], kv[1]); err != nil {
+		if err := h.Runner.ConfigSet(ctx, s.local.PGData, kv[0], kv[1]); err != nil {
 			return done, err
 		}
 		done.configSets = append(done.configSets, kv)
 	}
 	// TLS: the files or the mode changed (self-signed → the formation's CA).
 	if len(p.tls) > 0 {
-		if s.local, err = localnode.ChangeTLS(ctx, h.r, s.local.PGData, o.sec); err != nil {
+		if s.local, err = localnode.ChangeTLS(ctx, h.Runner, s.local.PGData, o.sec); err != nil {
 			return done, err
 		}
 		done.tls = p.tls
@@ -63,8 +63,8 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 	}
 	// Running: the unit runs the monitor (restarted when listen_addresses
 	// changed, which pg_autoctl reads at start only).
-	if h.manageUnit {
-		if done.service, err = localnode.EnsureService(ctx, h.r, h.unit, p.restart, false); err != nil {
+	if h.ManageUnit {
+		if done.service, err = localnode.EnsureService(ctx, h.Runner, h.Unit, p.restart, false); err != nil {
 			return done, err
 		}
 		if done.service.Start || done.service.Restart {
@@ -79,7 +79,7 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 			done.pending = p.pending
 			return done, nil
 		}
-		if err := localnode.WaitForService(ctx, h.r, o.pgdata, "monitor", "pg_autoctl-monitor"); err != nil {
+		if err := localnode.WaitForService(ctx, h.Runner, o.pgdata, "monitor", "pg_autoctl-monitor"); err != nil {
 			return done, err
 		}
 	}

@@ -48,7 +48,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 		return err
 	}
 	// The monitor's unit is kept with state=running only.
-	h := host{r: r, unit: unit, manageUnit: manageUnit && o.state == "running", tlsFiles: localnode.TLSFiles(m.Params)}
+	h := localnode.Host{Runner: r, Unit: unit, ManageUnit: manageUnit && o.state == "running", TLSFiles: localnode.TLSFiles(m.Params)}
 
 	// Observe the files at pgdata, this host's files and, when the monitor
 	// runs, its database.
@@ -68,7 +68,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if !m.CheckMode() {
 		done, err = apply(ctx, h, &s, p, o)
 	}
-	if acts := report(m, o, h, s, done); err != nil && len(acts) > 0 {
+	if acts := report(m, o, h.Unit.Name, s, done); err != nil && len(acts) > 0 {
 		return fmt.Errorf("%w (done before the failure: %s)", err, strings.Join(acts, "; "))
 	}
 	return err

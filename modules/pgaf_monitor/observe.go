@@ -11,15 +11,6 @@ import (
 	"pgafha/internal/service"
 )
 
-// host is how the module reaches the monitor's host: the pg_autoctl runner,
-// the monitor's unit (when it keeps one) and the TLS files it installs.
-type host struct {
-	r          *pgautoctl.Runner
-	unit       service.Unit
-	manageUnit bool
-	tlsFiles   []localnode.TLSFile
-}
-
 // seen is what observe found: the files at pgdata, how this host's files
 // differ from what was asked (each found by the helper that would change
 // it, run without changing anything) and, when the monitor runs, what its
@@ -40,8 +31,8 @@ type seen struct {
 }
 
 // observe changes nothing.
-func observe(ctx context.Context, h host, o options) (s seen, err error) {
-	if s.local, err = h.r.Inspect(ctx, o.pgdata); err != nil {
+func observe(ctx context.Context, h localnode.Host, o options) (s seen, err error) {
+	if s.local, err = h.Runner.Inspect(ctx, o.pgdata); err != nil {
 		return s, err
 	}
 	// What decide refuses is refused before anything is reached: a monitor
@@ -53,15 +44,15 @@ func observe(ctx context.Context, h host, o options) (s seen, err error) {
 	// switchover) log in to the monitor over TCP as autoctl_node, like the
 	// data nodes do: they read the password from the same ~/.pgpass.
 	if o.password != "" {
-		if s.pgpass, err = h.r.EnsurePgpass(pgpassEntries(o), true); err != nil {
+		if s.pgpass, err = h.Runner.EnsurePgpass(pgpassEntries(o), true); err != nil {
 			return s, fmt.Errorf("store the autoctl_node password for pg_autoctl commands: %w", err)
 		}
 	}
-	if s.tlsFiles, err = localnode.EnsureTLSFiles(h.tlsFiles, true); err != nil {
+	if s.tlsFiles, err = localnode.EnsureTLSFiles(h.TLSFiles, true); err != nil {
 		return s, err
 	}
-	if h.manageUnit {
-		if s.service, err = localnode.EnsureService(ctx, h.r, h.unit, needsRestart(s.local, o), true); err != nil {
+	if h.ManageUnit {
+		if s.service, err = localnode.EnsureService(ctx, h.Runner, h.Unit, needsRestart(s.local, o), true); err != nil {
 			return s, err
 		}
 	}

@@ -72,10 +72,10 @@ func describe(o options, unit string, s seen, p plan) changes {
 // report writes the result: p is the plan in check mode, else what apply
 // did (after a failure, the part before it: changed stays truthful). It
 // returns the actions it reported.
-func report(m *ansible.Module, o options, h host, s seen, p plan) []string {
+func report(m *ansible.Module, o options, unit string, s seen, p plan) []string {
 	res := &m.Result
 	check := m.CheckMode()
-	c := describe(o, h.unit.Name, s, p)
+	c := describe(o, unit, s, p)
 	// A monitor that does not run yet has its settings and password
 	// compared once it does: in check mode that is a change to come.
 	res.Changed = len(c.actions) > 0 || (check && p.pending != "" && o.state == "running")

@@ -15,7 +15,6 @@ import (
 func TestReportAfterPartialFailure(t *testing.T) {
 	o := monitorOptions()
 	o.osUser, o.password = "postgres", "pw"
-	h := host{unit: service.Unit{Name: "pg_autoctl-monitor"}}
 	s := seen{local: pgautoctl.Local{PGData: "/pg/mon"}, gucs: map[string]guc{"pgautofailover.health_check_period": {Name: "pgautofailover.health_check_period", Setting: "5000", Unit: "ms"}}}
 	setting := []settingChange{{Name: "pgautofailover.health_check_period", From: "5000", To: "1000"}}
 	for name, c := range map[string]struct {
@@ -29,7 +28,7 @@ func TestReportAfterPartialFailure(t *testing.T) {
 		"the unit started, then timed out": {plan{service: service.Plan{Start: true}}, []string{"start pg_autoctl-monitor"}},
 	} {
 		m := &ansible.Module{}
-		acts := report(m, o, h, s, c.done)
+		acts := report(m, o, "pg_autoctl-monitor", s, c.done)
 		if !slices.Equal(acts, c.want) || m.Result.Changed != (len(c.want) > 0) {
 			t.Errorf("%s: changed=%v actions %q, want %q", name, m.Result.Changed, acts, c.want)
 		}
@@ -46,7 +45,7 @@ func TestSettingsWaitForTheRunningMonitor(t *testing.T) {
 		t.Fatalf("new monitor: plan %+v, %v", p, err)
 	}
 	m := &ansible.Module{Flags: ansible.Flags{CheckMode: true}}
-	report(m, o, host{}, seen{}, plan{pending: p.pending})
+	report(m, o, "pg_autoctl-monitor", seen{}, plan{pending: p.pending})
 	if !m.Result.Changed || !strings.Contains(m.Result.Msg, "compared once it runs") {
 		t.Errorf("check mode: changed=%v msg=%q", m.Result.Changed, m.Result.Msg)
 	}

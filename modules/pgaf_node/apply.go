@@ -18,13 +18,13 @@ import (
 // and what is left is decided again from it. With state=running it then
 // waits for the keeper and a stable state, corrects the replication policy
 // and sets the replication password on a primary.
-func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, err error) {
+func apply(ctx context.Context, h localnode.Host, s *seen, p plan, o options) (done plan, err error) {
 	done.wasConfig, done.was = p.wasConfig, p.was
-	if done.tlsFiles, err = localnode.EnsureTLSFiles(h.tlsFiles, false); err != nil {
+	if done.tlsFiles, err = localnode.EnsureTLSFiles(h.TLSFiles, false); err != nil {
 		return done, err
 	}
 	entries, ownUsers := passEntries(o, s.reg.formation)
-	if done.pgpass, err = h.r.EnsurePgpass(entries, false, ownUsers...); err != nil {
+	if done.pgpass, err = h.Runner.EnsurePgpass(entries, false, ownUsers...); err != nil {
 		return done, err
 	}
 	if p.create != "" {
@@ -33,11 +33,11 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 		if err := awaitRegistered(ctx, s.mon, o); err != nil {
 			return done, err
 		}
-		if err := createNode(ctx, h.r, o); err != nil {
+		if err := createNode(ctx, h.Runner, o); err != nil {
 			return done, fmt.Errorf("%s node %q at %s: %w", p.create, o.name, o.pgdata, err)
 		}
 		done.create = p.create
-		if p, err = reobserve(ctx, h.r, s, o); err != nil {
+		if p, err = reobserve(ctx, h.Runner, s, o); err != nil {
 			return done, err
 		}
 		// A standby registered next clones the primary as soon as the
@@ -48,12 +48,12 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 	}
 	done.initRunning = p.initRunning
 	if len(p.tls) > 0 {
-		if err := changeTLS(ctx, h.r, s, o, &p); err != nil {
+		if err := changeTLS(ctx, h.Runner, s, o, &p); err != nil {
 			return done, err
 		}
 		done.tls = p.tls
 	}
-	if err := applyLocal(ctx, h.r, s.local, p); err != nil {
+	if err := applyLocal(ctx, h.Runner, s.local, p); err != nil {
 		return done, err
 	}
 	done.configSets, done.metadata = p.configSets, p.metadata
@@ -62,8 +62,8 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 			return done, err
 		}
 	}
-	if h.manageUnit {
-		if done.service, err = localnode.EnsureService(ctx, h.r, h.unit, false, false); err != nil {
+	if h.ManageUnit {
+		if done.service, err = localnode.EnsureService(ctx, h.Runner, h.Unit, false, false); err != nil {
 			return done, err
 		}
 	}
@@ -72,7 +72,7 @@ func apply(ctx context.Context, h host, s *seen, p plan, o options) (done plan, 
 		done.priority, done.quorum = p.priority, p.quorum
 		return done, nil
 	}
-	n, err := converge(ctx, h.r, s.mon, o, p, s.reg.local, &done)
+	n, err := converge(ctx, h.Runner, s.mon, o, p, s.reg.local, &done)
 	if err != nil {
 		return done, err
 	}

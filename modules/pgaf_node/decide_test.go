@@ -11,7 +11,6 @@ import (
 	"pgafha/internal/localnode"
 	"pgafha/internal/pgaf"
 	"pgafha/internal/pgautoctl"
-	"pgafha/internal/service"
 )
 
 func nodeOptions(t *testing.T) options {
@@ -278,7 +277,6 @@ func TestDecideLeavesHostChecksToAfterTheCreate(t *testing.T) {
 func TestReportAfterPartialFailure(t *testing.T) {
 	o := nodeOptions(t)
 	o.osUser = "postgres"
-	h := host{unit: service.Unit{Name: "pg_autoctl-node"}}
 	planned := plan{pgpass: true, create: "create", replicationPassword: true}
 	for name, c := range map[string]struct {
 		done plan
@@ -291,14 +289,14 @@ func TestReportAfterPartialFailure(t *testing.T) {
 		"done": {planned, []string{"update ~/.pgpass of postgres", "create and register node n1", "set the password of pgautofailover_replicator"}},
 	} {
 		m := &ansible.Module{}
-		acts := report(context.Background(), m, o, h, seen{}, c.done)
+		acts := report(context.Background(), m, o, "pg_autoctl-node", seen{}, c.done)
 		if !slices.Equal(acts, c.want) || m.Result.Changed != (len(c.want) > 0) || m.Result.Get("created") != (c.done.create != "") {
 			t.Errorf("%s: changed=%v created=%v actions %q, want %q", name, m.Result.Changed, m.Result.Get("created"), acts, c.want)
 		}
 	}
 	// In check mode the plan is the prediction.
 	m := &ansible.Module{Flags: ansible.Flags{CheckMode: true}}
-	report(context.Background(), m, o, h, seen{}, planned)
+	report(context.Background(), m, o, "pg_autoctl-node", seen{}, planned)
 	if !m.Result.Changed || !strings.HasPrefix(m.Result.Msg, "would update ~/.pgpass") || m.Result.Get("created") != false {
 		t.Errorf("check mode: changed=%v msg=%q created=%v", m.Result.Changed, m.Result.Msg, m.Result.Get("created"))
 	}

@@ -65,7 +65,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	}
 	// The keeper's unit is kept with state=running only: present leaves
 	// the node created but not run.
-	h := host{r: r, unit: unit, manageUnit: manageUnit && o.state == "running", tlsFiles: localnode.TLSFiles(m.Params)}
+	h := localnode.Host{Runner: r, Unit: unit, ManageUnit: manageUnit && o.state == "running", TLSFiles: localnode.TLSFiles(m.Params)}
 
 	// Observe this host's node and files, then the monitor's view of it.
 	s, err := observe(ctx, h, o, m.CheckMode())
@@ -85,7 +85,7 @@ func run(ctx context.Context, m *ansible.Module) error {
 	if !m.CheckMode() {
 		done, err = apply(ctx, h, &s, p, o)
 	}
-	if acts := report(ctx, m, o, h, s, done); err != nil && len(acts) > 0 {
+	if acts := report(ctx, m, o, h.Unit.Name, s, done); err != nil && len(acts) > 0 {
 		return fmt.Errorf("%w (done before the failure: %s)", err, strings.Join(acts, "; "))
 	}
 	return err

@@ -10,15 +10,6 @@ import (
 	"pgafha/internal/service"
 )
 
-// host is how the module reaches this node's host: the pg_autoctl runner,
-// the keeper's unit (when it keeps one) and the TLS files it installs.
-type host struct {
-	r          *pgautoctl.Runner
-	unit       service.Unit
-	manageUnit bool
-	tlsFiles   []localnode.TLSFile
-}
-
 // seen is what observe found: this host's node, its record on the monitor,
 // and how this host's files differ from what was asked (each found by the
 // helper that would change it, run without changing anything).
@@ -51,8 +42,8 @@ func (s *seen) close(ctx context.Context) {
 // observe reads this host's files, then the monitor's view of this node. It
 // changes nothing: the monitor is reached with a staged copy of the CA the
 // run would install, so a renewed CA is used before it is written.
-func observe(ctx context.Context, h host, o options, checkMode bool) (s seen, err error) {
-	if s.local, err = h.r.Inspect(ctx, o.pgdata); err != nil {
+func observe(ctx context.Context, h localnode.Host, o options, checkMode bool) (s seen, err error) {
+	if s.local, err = h.Runner.Inspect(ctx, o.pgdata); err != nil {
 		return s, err
 	}
 	// Another port is refused (by decide too) before anything is reached:
@@ -62,10 +53,10 @@ func observe(ctx context.Context, h host, o options, checkMode bool) (s seen, er
 			return s, err
 		}
 	}
-	if s.tlsFiles, err = localnode.EnsureTLSFiles(h.tlsFiles, true); err != nil {
+	if s.tlsFiles, err = localnode.EnsureTLSFiles(h.TLSFiles, true); err != nil {
 		return s, err
 	}
-	caFile, cleanup, err := localnode.StageCA(h.tlsFiles, s.tlsFiles)
+	caFile, cleanup, err := localnode.StageCA(h.TLSFiles, s.tlsFiles)
 	if err != nil {
 		return s, err
 	}
@@ -77,15 +68,15 @@ func observe(ctx context.Context, h host, o options, checkMode bool) (s seen, er
 			return s, err
 		}
 		s.mon, s.monitorErr = nil, err
-	} else if s.reg, err = lookup(ctx, h.r, s.mon, s.local, o); err != nil {
+	} else if s.reg, err = lookup(ctx, h.Runner, s.mon, s.local, o); err != nil {
 		return s, err
 	}
 	entries, ownUsers := passEntries(o, s.reg.formation)
-	if s.pgpass, err = h.r.EnsurePgpass(entries, true, ownUsers...); err != nil {
+	if s.pgpass, err = h.Runner.EnsurePgpass(entries, true, ownUsers...); err != nil {
 		return s, err
 	}
-	if h.manageUnit {
-		if s.service, err = localnode.EnsureService(ctx, h.r, h.unit, false, true); err != nil {
+	if h.ManageUnit {
+		if s.service, err = localnode.EnsureService(ctx, h.Runner, h.Unit, false, true); err != nil {
 			return s, err
 		}
 	}

@@ -89,10 +89,10 @@ func redact(s string) string { return connstr.Redact(s) }
 // report writes the result: p is the plan in check mode, else what apply
 // did (after a failure, the part before it: changed stays truthful). It
 // returns the actions it reported.
-func report(ctx context.Context, m *ansible.Module, o options, h host, s seen, p plan) []string {
+func report(ctx context.Context, m *ansible.Module, o options, unit string, s seen, p plan) []string {
 	res := &m.Result
 	check := m.CheckMode()
-	c := describe(o, h.unit.Name, p)
+	c := describe(o, unit, p)
 	if s.monitorErr != nil {
 		res.Warn(fmt.Sprintf("monitor not reachable (%v): predicting from this host's files only", s.monitorErr))
 	}
