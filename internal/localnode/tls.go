@@ -66,10 +66,15 @@ func AwaitServedCert(ctx context.Context, host string, port int, sec pgautoctl.S
 // ReloadForRenewedTLS reloads the running PostgreSQL on port when a
 // certificate file of sec changed after it read its configuration (a
 // renewal keeps the paths, so nothing else would make it read them). It
-// reports whether a reload was (or, with dryRun, would be) needed.
-func ReloadForRenewedTLS(ctx context.Context, pgdata string, port int, sec pgautoctl.Security, dryRun bool) (bool, error) {
+// reports whether a reload was (or, with dryRun, would be) needed. pending
+// are files the run has still to write (a dry run's EnsureTLSFiles): they
+// will be newer than what PostgreSQL read.
+func ReloadForRenewedTLS(ctx context.Context, pgdata string, port int, sec pgautoctl.Security, pending []string, dryRun bool) (bool, error) {
 	if sec.SSL != pgautoctl.SSLFiles || !pgautoctl.PostgresRunning(pgdata) {
 		return false, nil
+	}
+	if len(pending) > 0 && dryRun {
+		return true, nil
 	}
 	conn, err := localpg.ConnectWhenReady(ctx, port, "postgres")
 	if err != nil {

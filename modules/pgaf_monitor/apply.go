@@ -89,7 +89,7 @@ func apply(ctx context.Context, h localnode.Host, s *seen, p plan, o options) (d
 	if o.state != "running" {
 		return done, nil
 	}
-	if done.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, false); err != nil {
+	if done.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, nil, false); err != nil {
 		return done, err
 	}
 	// The data nodes switch next and check the monitor's certificate

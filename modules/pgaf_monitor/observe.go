@@ -71,11 +71,9 @@ func observe(ctx context.Context, h localnode.Host, o options) (s seen, err erro
 	if o.state != "running" {
 		return s, nil
 	}
-	if s.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, true); err != nil {
+	if s.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, s.tlsFiles, true); err != nil {
 		return s, err
 	}
-	// Files still to be written will be newer than what PostgreSQL read.
-	s.tlsReload = s.tlsReload || (len(s.tlsFiles) > 0 && o.sec.SSL == pgautoctl.SSLFiles && pgautoctl.PostgresRunning(s.local.PGData))
 	return s, nil
 }
 

@@ -77,7 +77,7 @@ func apply(ctx context.Context, h localnode.Host, s *seen, p plan, o options) (d
 		return done, err
 	}
 	s.reg.node = &n
-	if done.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, false); err != nil {
+	if done.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, nil, false); err != nil {
 		return done, err
 	}
 	// A standby switching next verifies this node's certificate first.

@@ -86,11 +86,9 @@ func observe(ctx context.Context, h localnode.Host, o options, checkMode bool) (
 	if s.auth, err = localnode.EnsureAuth(ctx, s.local, o.port, o.osUser, o.hbaRules, hbaMarker, true); err != nil {
 		return s, err
 	}
-	if s.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, true); err != nil {
+	if s.tlsReload, err = localnode.ReloadForRenewedTLS(ctx, s.local.PGData, o.port, o.sec, s.tlsFiles, true); err != nil {
 		return s, err
 	}
-	// Files still to be written will be newer than what PostgreSQL read.
-	s.tlsReload = s.tlsReload || (len(s.tlsFiles) > 0 && o.sec.SSL == pgautoctl.SSLFiles && pgautoctl.PostgresRunning(s.local.PGData))
 	s.replicationPassword, err = replicationPasswordDiffers(ctx, o, s.local, s.reg)
 	return s, err
 }

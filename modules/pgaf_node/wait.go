@@ -112,10 +112,17 @@ func ensureReplicationPassword(ctx context.Context, o options, dryRun bool) (boo
 	return true, localpg.SetPassword(ctx, conn, replicationUser, o.replicationPassword)
 }
 
+// primaryWithPassword: the node is the primary, its PostgreSQL runs, and a
+// replication password is asked: the password is set there (it reaches the
+// standbys through WAL).
+func primaryWithPassword(o options, l pgautoctl.Local, reg registration) bool {
+	return o.replicationPassword != "" && reg.node != nil && reg.node.Role() == pgaf.RolePrimary && pgautoctl.PostgresRunning(l.PGData)
+}
+
 // replicationPasswordDiffers tells whether the primary's replication
 // password does not verify (read-only: it only reads pg_authid).
 func replicationPasswordDiffers(ctx context.Context, o options, l pgautoctl.Local, reg registration) (bool, error) {
-	if o.state != "running" || o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
+	if o.state != "running" || !primaryWithPassword(o, l, reg) {
 		return false, nil
 	}
 	return ensureReplicationPassword(ctx, o, true)
@@ -126,7 +133,7 @@ func replicationPasswordDiffers(ctx context.Context, o options, l pgautoctl.Loca
 // before its keeper's service starts: a standby's pg_basebackup cannot start
 // earlier than that.
 func passwordAfterCreate(ctx context.Context, o options, l pgautoctl.Local, reg registration) (bool, error) {
-	if o.replicationPassword == "" || reg.node == nil || reg.node.Role() != pgaf.RolePrimary || !pgautoctl.PostgresRunning(l.PGData) {
+	if !primaryWithPassword(o, l, reg) {
 		return false, nil
 	}
 	changed, err := ensureReplicationPassword(ctx, o, false)
