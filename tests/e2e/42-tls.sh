@@ -57,10 +57,9 @@ playbook() {
 # client_psql CONNINFO: psql on the Incus host, as the app user, one query.
 client_psql() { PGPASSWORD=$LAB_PASSWORD PGCONNECT_TIMEOUT=5 psql -X -At -w "$1" -c "select 1" 2>&1; }
 
-# trust_left CONTAINER PGDATA: pg_hba.conf lines that trust local or loopback connections.
-trust_left() { ct "$1" cat "$2/pg_hba.conf" | awk '!/^[[:space:]]*#/ && $NF == "trust" && ($1 == "local" || $4 == "127.0.0.1/32" || $4 == "::1/128")'; }
-# pgpass_wildcard CONTAINER: the postgres user's ~/.pgpass lines for any host (never the password).
-pgpass_wildcard() { ct "$1" cat /var/lib/postgresql/.pgpass | awk -F: '$1 == "*" { print $1 ":" $2 ":" $3 ":" $4 }'; }
+# pgpass_wildcard CONTAINER: the postgres user's ~/.pgpass lines for any host
+# (never the password; read again if a read printed nothing: it is never empty).
+pgpass_wildcard() { lab_read ct "$1" cat /var/lib/postgresql/.pgpass | awk -F: '$1 == "*" { print $1 ":" $2 ":" $3 ":" $4 }'; }
 
 check "the previous release ($PREVIOUS_RELEASE) builds the formation: self-signed, initdb's trust rules, a wildcard ~/.pgpass"
 git -C "$ROOT" cat-file -e "$PREVIOUS_RELEASE^{commit}" 2>/dev/null ||
@@ -87,7 +86,7 @@ rc=0
 echo "    the previous release converged in $((SECONDS - t0)) s"
 formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "the formation the previous release built is not healthy"
 assert_eq "$(cfg_get pgaf-primary "$NODE_CFG" ssl sslmode)" require "sslmode of pgaf-primary (self-signed)"
-[[ -n $(trust_left pgaf-primary /var/lib/postgresql/15/pgaf-node) ]] || fail "the previous release left no trust rule: nothing to upgrade from"
+[[ -n $(lab_trust_rules "$PROJECT" pgaf-primary /var/lib/postgresql/15/pgaf-node) ]] || fail "the previous release left no trust rule: nothing to upgrade from"
 [[ -n $(pgpass_wildcard pgaf-replica) ]] || fail "the previous release left no wildcard ~/.pgpass entry: nothing to upgrade from"
 
 check "a converge with the formation CA (the default) switches the formation over under the write probe"
@@ -109,7 +108,7 @@ done
 assert_eq "$(grep -c '^+ *"tls": "verify-full ' "$tmp/migrate.log")" 3 "members switched to verify-full in the --diff of the converge"
 formation_wait_healthy "$PROJECT" pgaf-monitor 120 || fail "formation not healthy after the switch-over"
 for c in pgaf-monitor:/var/lib/postgresql/15/pgaf-monitor pgaf-primary:/var/lib/postgresql/15/pgaf-node pgaf-replica:/var/lib/postgresql/15/pgaf-node; do
-	assert_eq "$(trust_left "${c%%:*}" "${c#*:}")" "" "trust rules for local or loopback connections left on ${c%%:*}"
+	assert_eq "$(lab_trust_rules "$PROJECT" "${c%%:*}" "${c#*:}")" "" "trust rules for local or loopback connections left on ${c%%:*}"
 done
 for c in pgaf-primary pgaf-replica; do
 	assert_eq "$(pgpass_wildcard "$c")" "" "wildcard ~/.pgpass entries left on $c"
@@ -172,7 +171,7 @@ check "a certificate within its renewal margin is issued again, installed and re
 # served_fp IP: the SHA-256 fingerprint of the certificate a member presents.
 served_fp() { openssl s_client -starttls postgres -connect "$1:5432" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
 file_fp() { ct "$1" cat /var/lib/postgresql/pgafha-tls/server.crt | openssl x509 -noout -fingerprint -sha256; }
-started() { ct "$1" su postgres -c "psql -X -At -c 'select pg_postmaster_start_time()'"; }
+started() { lab_read ct "$1" su postgres -c "psql -X -At -c 'select pg_postmaster_start_time()'"; }
 before_fp=$(served_fp 10.66.1.11)
 [[ -n $before_fp && $before_fp == "$(file_fp pgaf-primary)" ]] || fail "pgaf-primary does not present its certificate file before the renewal ($before_fp)"
 declare -A since

@@ -145,7 +145,7 @@ check "no trust for local or loopback connections on any member: root is refused
 for c in pgaf-monitor pgaf-primary pgaf-replica; do
 	pgdata=$NODE_PGDATA db=postgres
 	[[ $c == pgaf-monitor ]] && pgdata=$MON_PGDATA db=pg_auto_failover
-	left=$(ct "$c" cat "$pgdata/pg_hba.conf" | awk '!/^[[:space:]]*#/ && $NF == "trust" && ($1 == "local" || $4 == "127.0.0.1/32" || $4 == "::1/128")')
+	left=$(lab_trust_rules "$PROJECT" "$c" "$pgdata")
 	[[ -z $left ]] || fail "$c: trust rules left for local or loopback connections: $left"
 	out=$(ct "$c" psql -X -At -w -U postgres -d "$db" -c 'select 1' </dev/null 2>&1) && fail "$c: root logged in over the socket: $out"
 	assert_contains "$out" "Peer authentication failed" "root over the socket on $c"

@@ -11,6 +11,7 @@
 #   lab_members INVENTORY                                project, monitor, monitor PGDATA, data nodes
 #   lab_read CMD...                                      a read-only command, again when it printed nothing
 #   lab_reset_formation PROJECT CONTAINER...             every trace of the formation gone from the containers
+#   lab_trust_rules PROJECT CONTAINER PGDATA             pg_hba.conf lines trusting local or loopback connections
 #
 # The shipped inventories use the community.general.incus connection. When this
 # Ansible lacks it (Debian 12 ships community.general 6.6.2; incus came in
@@ -178,4 +179,12 @@ lab_reset_formation() {
 			systemctl daemon-reload
 			rm -rf $home/15/pgaf-monitor $home/15/pgaf-node $home/pgafha-tls $home/.config/pg_autoctl $home/.local/share/pg_autoctl $home/.pgpass /tmp/pg_autoctl $home/15/backup"
 	done
+}
+
+# lab_trust_rules PROJECT CONTAINER PGDATA prints the lines of an instance's
+# pg_hba.conf that trust local or loopback connections. The file is read with
+# lab_read (it is never empty): a lost output must not pass for "none".
+lab_trust_rules() {
+	lab_read incus exec --project "$1" "$2" -- cat "$3/pg_hba.conf" |
+		awk '!/^[[:space:]]*#/ && $NF == "trust" && ($1 == "local" || $4 == "127.0.0.1/32" || $4 == "::1/128")'
 }
